@@ -1,0 +1,21 @@
+"""The domain model: plain data plus the rules that belong to it."""
+
+from gemini_core.model.billing import Subscription, SubscriptionStatus, Tier
+from gemini_core.model.chat import Chatroom, Message, MessageStatus, Role
+from gemini_core.model.otp import OtpChallenge, OtpPurpose
+from gemini_core.model.quota import Quota
+from gemini_core.model.users import User
+
+__all__ = [
+    "Chatroom",
+    "Message",
+    "MessageStatus",
+    "OtpChallenge",
+    "OtpPurpose",
+    "Quota",
+    "Role",
+    "Subscription",
+    "SubscriptionStatus",
+    "Tier",
+    "User",
+]

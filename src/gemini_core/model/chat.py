@@ -1,0 +1,67 @@
+"""Chatrooms and the messages in them."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+
+import msgspec
+
+NAME_MAX = 100
+CONTENT_MAX = 8000
+
+
+class Role(enum.StrEnum):
+    USER = "user"
+    MODEL = "model"
+
+
+class MessageStatus(enum.StrEnum):
+    PENDING = "pending"
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+    @property
+    def is_final(self) -> bool:
+        return self is not MessageStatus.PENDING
+
+    def can_become(self, new: MessageStatus) -> bool:
+        """The only legal transitions: pending -> completed | failed."""
+        return self is MessageStatus.PENDING and new.is_final
+
+
+class Chatroom(msgspec.Struct, frozen=True, kw_only=True):
+    id: uuid.UUID
+    user_id: uuid.UUID
+    name: str
+    created_at: datetime
+    updated_at: datetime
+    last_message_at: datetime | None = None
+
+    @property
+    def activity_at(self) -> datetime:
+        """When the room last changed for its owner; the list is sorted by it."""
+        return self.last_message_at or self.created_at
+
+
+class Message(msgspec.Struct, frozen=True, kw_only=True):
+    """A prompt (role user) or a model reply (role model).
+
+    A reply is created ``pending`` and ends ``completed`` (with content) or
+    ``failed`` (with ``error``). ``deliveries`` counts how often a worker
+    picked it up, so a poisoned reply is failed instead of retried for ever.
+    """
+
+    id: uuid.UUID
+    chatroom_id: uuid.UUID
+    user_id: uuid.UUID
+    role: Role
+    content: str
+    status: MessageStatus
+    created_at: datetime
+    error: str | None = None
+    completed_at: datetime | None = None
+    prompt_tokens: int | None = None
+    output_tokens: int | None = None
+    deliveries: int = 0

@@ -1,0 +1,33 @@
+"""One-time codes sent to a mobile number."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import msgspec
+
+OTP_TTL_SECONDS = 300
+OTP_MAX_WRONG_TRIES = 5
+
+
+class OtpPurpose(enum.StrEnum):
+    LOGIN = "login"
+    RESET_PASSWORD = "reset_password"
+
+
+class OtpChallenge(msgspec.Struct, frozen=True, kw_only=True):
+    """An issued code, kept only as an HMAC of the code (never the code itself)."""
+
+    purpose: OtpPurpose
+    mobile_number: str
+    code_hmac: str
+    expires_at: datetime
+    wrong_tries: int = 0
+
+    @property
+    def key(self) -> str:
+        return f"{self.purpose.value}:{self.mobile_number}"
+
+    def is_expired(self, now: datetime) -> bool:
+        return now >= self.expires_at

@@ -1,0 +1,28 @@
+"""The user account."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import msgspec
+
+
+class User(msgspec.Struct, frozen=True, kw_only=True):
+    """A person who logs in with their mobile number.
+
+    ``token_version`` is stamped into every access token; bumping it (on a
+    password change or reset) makes every older token fail at once.
+    """
+
+    id: uuid.UUID
+    mobile_number: str
+    name: str | None = None
+    email: str | None = None
+    password_hash: str | None = None
+    token_version: int = 0
+    created_at: datetime
+
+    @property
+    def has_password(self) -> bool:
+        return self.password_hash is not None

@@ -1,0 +1,82 @@
+"""Ports: what the core needs from the outside world, as ``typing.Protocol``s.
+
+Adapters satisfy them by shape; the composition root picks which one serves.
+"""
+
+from gemini_core.ports.auth import (
+    IssuedToken,
+    OtpAttempt,
+    OtpSender,
+    OtpStore,
+    PasswordHasher,
+    RateLimiter,
+    TokenClaims,
+    TokenIssuer,
+    UserRepository,
+)
+from gemini_core.ports.billing import (
+    BillingEvent,
+    BillingGateway,
+    CheckoutSession,
+    ProcessedEventRepository,
+    SubscriptionRepository,
+    SubscriptionSnapshot,
+)
+from gemini_core.ports.chat import (
+    ChatModel,
+    ChatroomCursor,
+    ChatroomListCache,
+    ChatroomPage,
+    ChatroomRepository,
+    DeltaSink,
+    EventPublisher,
+    EventStream,
+    EventSubscriber,
+    MessageEvent,
+    MessageRepository,
+    ModelReply,
+    ModelRequest,
+    ModelTurn,
+    QuotaCounter,
+    QuotaTake,
+    ReplyQueue,
+)
+from gemini_core.ports.common import Clock, UnitOfWork, UnitOfWorkFactory
+
+__all__ = [
+    "BillingEvent",
+    "BillingGateway",
+    "CheckoutSession",
+    "ProcessedEventRepository",
+    "SubscriptionSnapshot",
+    "ChatModel",
+    "ChatroomCursor",
+    "ChatroomListCache",
+    "ChatroomPage",
+    "ChatroomRepository",
+    "Clock",
+    "DeltaSink",
+    "EventPublisher",
+    "EventStream",
+    "EventSubscriber",
+    "IssuedToken",
+    "MessageEvent",
+    "MessageRepository",
+    "ModelReply",
+    "ModelRequest",
+    "ModelTurn",
+    "OtpAttempt",
+    "OtpSender",
+    "OtpStore",
+    "PasswordHasher",
+    "QuotaCounter",
+    "QuotaTake",
+    "RateLimiter",
+    "ReplyQueue",
+    "SubscriptionRepository",
+    "TokenClaims",
+    "TokenIssuer",
+    "UnitOfWork",
+    "UnitOfWorkFactory",
+    "UserRepository",
+]

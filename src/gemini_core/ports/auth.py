@@ -1,0 +1,99 @@
+"""Ports of the login flow."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+from typing import Protocol
+
+import msgspec
+
+from gemini_core.model import OtpChallenge, OtpPurpose, User
+
+
+class UserRepository(Protocol):
+    async def add(self, user: User) -> None:
+        """Store a new user; raises ``MobileTaken`` when the number is in use."""
+        ...
+
+    async def get(self, user_id: uuid.UUID) -> User | None: ...
+
+    async def get_by_mobile(self, mobile_number: str) -> User | None: ...
+
+    async def set_password(
+        self, user_id: uuid.UUID, password_hash: str, *, bump_token_version: bool
+    ) -> None:
+        """Replace the hash; bumping the token version revokes older tokens."""
+        ...
+
+
+class OtpAttempt(enum.Enum):
+    ACCEPTED = "accepted"
+    WRONG = "wrong"
+    # No live code: never issued, expired, used, voided by a resend or by
+    # too many wrong tries.
+    ABSENT = "absent"
+
+
+class OtpStore(Protocol):
+    async def put(self, challenge: OtpChallenge) -> None:
+        """Keep the challenge, voiding any earlier one for the same key."""
+        ...
+
+    async def attempt(
+        self, key: str, code_hmac: str, now: datetime, max_wrong_tries: int
+    ) -> OtpAttempt:
+        """Check a code and, when right, consume it, in one atomic step.
+
+        A wrong code counts a try; the ``max_wrong_tries``-th wrong try voids it.
+        """
+        ...
+
+
+class OtpSender(Protocol):
+    """Delivers a code to a phone. ``echoes_code`` is True for the mock
+    delivery that hands the code back in the HTTP response."""
+
+    echoes_code: bool
+
+    async def deliver(self, mobile_number: str, code: str, purpose: OtpPurpose) -> None: ...
+
+
+class RateLimiter(Protocol):
+    """Counts events per key in fixed windows."""
+
+    async def hit(self, key: str, limit: int, window_seconds: int) -> int | None:
+        """Count one event if under ``limit``; return None, or the seconds to
+        wait when the limit is already reached (nothing counted then)."""
+        ...
+
+    async def blocked(self, key: str, limit: int) -> int | None:
+        """Seconds to wait if ``limit`` is reached, else None; counts nothing."""
+        ...
+
+
+class PasswordHasher(Protocol):
+    async def hash(self, password: str) -> str: ...
+
+    async def verify(self, password_hash: str, password: str) -> bool: ...
+
+    def needs_rehash(self, password_hash: str) -> bool: ...
+
+
+class IssuedToken(msgspec.Struct, frozen=True):
+    access_token: str
+    expires_in: int
+
+
+class TokenClaims(msgspec.Struct, frozen=True):
+    user_id: uuid.UUID
+    token_version: int
+
+
+class TokenIssuer(Protocol):
+    def issue(self, user_id: uuid.UUID, token_version: int) -> IssuedToken: ...
+
+    def verify(self, token: str) -> TokenClaims:
+        """Return the claims of a valid token or raise ``Unauthorized``."""
+        ...

@@ -1,0 +1,200 @@
+"""Ports of chatrooms, prompts and replies."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Protocol
+
+import msgspec
+
+from gemini_core.model import Chatroom, Message, MessageStatus, Role
+
+
+class ChatroomCursor(msgspec.Struct, frozen=True):
+    """Position in the activity-ordered list: the last room of a page."""
+
+    activity_at: datetime
+    id: uuid.UUID
+
+
+class ChatroomPage(msgspec.Struct, frozen=True):
+    items: list[Chatroom]
+    next_cursor: ChatroomCursor | None = None
+
+
+class ChatroomRepository(Protocol):
+    async def add(self, room: Chatroom) -> None: ...
+
+    async def get(self, user_id: uuid.UUID, room_id: uuid.UUID) -> Chatroom | None:
+        """The room if it exists and belongs to ``user_id``."""
+        ...
+
+    async def list_page(
+        self, user_id: uuid.UUID, limit: int, after: ChatroomCursor | None
+    ) -> list[Chatroom]:
+        """Up to ``limit`` rooms, newest activity first, strictly after ``after``."""
+        ...
+
+    async def rename(
+        self, user_id: uuid.UUID, room_id: uuid.UUID, name: str, now: datetime
+    ) -> Chatroom | None: ...
+
+    async def delete(self, user_id: uuid.UUID, room_id: uuid.UUID) -> bool:
+        """Delete the room and its messages; False when there was none."""
+        ...
+
+    async def touch(self, room_id: uuid.UUID, at: datetime) -> None:
+        """Record a new message in the room at ``at``."""
+        ...
+
+
+class MessageRepository(Protocol):
+    async def add(self, message: Message) -> None: ...
+
+    async def get(self, message_id: uuid.UUID) -> Message | None: ...
+
+    async def list_page(
+        self, chatroom_id: uuid.UUID, limit: int, before: uuid.UUID | None
+    ) -> list[Message]:
+        """Up to ``limit`` messages older than ``before``, newest first."""
+        ...
+
+    async def start_delivery(self, message_id: uuid.UUID) -> Message | None:
+        """Count one delivery of a pending reply and return it; None when the
+        reply is gone or already final."""
+        ...
+
+    async def finish(
+        self,
+        message_id: uuid.UUID,
+        *,
+        status: MessageStatus,
+        content: str,
+        error: str | None,
+        completed_at: datetime,
+        prompt_tokens: int | None = None,
+        output_tokens: int | None = None,
+    ) -> bool:
+        """Make a pending reply final; False (and nothing written) when it was
+        not pending any more. This conditional write is what makes two
+        concurrent runs of one reply produce one result."""
+        ...
+
+    async def stale_pending(self, created_before: datetime, limit: int) -> list[Message]:
+        """Pending replies created before ``created_before``, oldest first."""
+        ...
+
+    async def count_prompts_since(self, user_id: uuid.UUID, since: datetime) -> int:
+        """Prompts (role user) the user sent since ``since`` whose reply did
+        not fail: the quota as the database sees it."""
+        ...
+
+
+class ChatroomListCache(Protocol):
+    """Per-user cache of chatroom list pages, invalidated by a generation.
+
+    Readers look up under the current generation and store under the one
+    they looked up with; ``invalidate`` bumps it, so a slow reader's late
+    write lands under a generation nobody reads again.
+    """
+
+    async def lookup(self, user_id: uuid.UUID, page_key: str) -> tuple[int, ChatroomPage | None]:
+        """The current generation and the cached page under it, if any."""
+        ...
+
+    async def store(
+        self,
+        user_id: uuid.UUID,
+        generation: int,
+        page_key: str,
+        page: ChatroomPage,
+        ttl_seconds: float,
+    ) -> None: ...
+
+    async def invalidate(self, user_id: uuid.UUID) -> None: ...
+
+
+class QuotaTake(msgspec.Struct, frozen=True):
+    allowed: bool
+    used: int
+
+
+class QuotaCounter(Protocol):
+    """Prompts per user per UTC day, counted atomically."""
+
+    async def take(
+        self, user_id: uuid.UUID, day: str, limit: int | None, expires_at: datetime
+    ) -> QuotaTake:
+        """Count one prompt unless that would pass ``limit`` (None: no limit).
+        ``used`` is the count after the call."""
+        ...
+
+    async def give_back(self, user_id: uuid.UUID, day: str) -> None: ...
+
+    async def used(self, user_id: uuid.UUID, day: str) -> int: ...
+
+
+class ReplyQueue(Protocol):
+    async def enqueue(self, reply_id: uuid.UUID) -> None:
+        """Hand a pending reply to the workers; raises when it cannot."""
+        ...
+
+
+class ModelTurn(msgspec.Struct, frozen=True):
+    role: Role
+    text: str
+
+
+class ModelRequest(msgspec.Struct, frozen=True):
+    turns: list[ModelTurn]
+    system_instruction: str | None = None
+
+
+class ModelReply(msgspec.Struct, frozen=True):
+    text: str
+    finish_reason: str | None = None
+    prompt_tokens: int | None = None
+    output_tokens: int | None = None
+
+
+DeltaSink = Callable[[str], Awaitable[None]]
+
+
+class ChatModel(Protocol):
+    async def generate(self, request: ModelRequest, on_delta: DeltaSink) -> ModelReply:
+        """Answer the conversation, passing partial text to ``on_delta`` as
+        it arrives. Raises ``ModelError`` (or ``ModelRefused``)."""
+        ...
+
+
+class MessageEvent(msgspec.Struct, frozen=True, kw_only=True):
+    """A live event of a chatroom: ``message.created``, ``message.delta``,
+    ``message.completed`` or ``message.failed``."""
+
+    type: str
+    chatroom_id: uuid.UUID
+    message_id: uuid.UUID
+    message: Message | None = None
+    text: str | None = None
+
+
+class EventPublisher(Protocol):
+    async def publish(self, event: MessageEvent) -> None:
+        """Best effort: a lost live event is recovered by polling."""
+        ...
+
+
+class EventStream(Protocol):
+    async def next(self, timeout: float) -> MessageEvent | None:
+        """The next event, or None when ``timeout`` seconds pass without one."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+class EventSubscriber(Protocol):
+    async def subscribe(self, chatroom_id: uuid.UUID) -> EventStream:
+        """Start listening; events published after this returns are seen."""
+        ...

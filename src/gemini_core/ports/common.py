@@ -1,0 +1,47 @@
+"""Ports every use case shares: time and transactions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from types import TracebackType
+from typing import TYPE_CHECKING, Protocol, Self
+
+if TYPE_CHECKING:
+    from gemini_core.ports.auth import UserRepository
+    from gemini_core.ports.billing import ProcessedEventRepository, SubscriptionRepository
+    from gemini_core.ports.chat import ChatroomRepository, MessageRepository
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current moment, timezone-aware UTC."""
+        ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction that hands out the repositories.
+
+    Changes are kept only by an explicit ``commit()``; leaving the block
+    without it rolls back.
+    """
+
+    users: UserRepository
+    chatrooms: ChatroomRepository
+    messages: MessageRepository
+    subscriptions: SubscriptionRepository
+    processed_events: ProcessedEventRepository
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    async def commit(self) -> None: ...
+
+
+UnitOfWorkFactory = Callable[[], UnitOfWork]

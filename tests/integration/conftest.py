@@ -1,0 +1,87 @@
+"""Real services for integration tests.
+
+PostgreSQL and Redis are found at 127.0.0.1 unless ``TEST_POSTGRES_URL`` /
+``TEST_REDIS_URL`` say otherwise. When one does not answer the tests that
+need it are skipped with the reason, except under ``CI``, where a missing
+service is a failure: CI must never pass by skipping.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+
+import psycopg
+import pytest
+import redis
+import redis.asyncio as aioredis
+
+POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")
+# Integration tests use this Redis db and a unique key prefix per test.
+REDIS_TEST_DB = int(os.environ.get("TEST_REDIS_DB", "9"))
+
+
+def _unavailable(what: str, error: Exception) -> None:
+    reason = f"{what} is not reachable ({error}); start it or set the TEST_* URL"
+    if os.environ.get("CI"):
+        pytest.fail(f"CI is set, so a missing service is a failure: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def postgres_admin_url() -> str:
+    try:
+        with psycopg.connect(POSTGRES_ADMIN_URL, connect_timeout=3):
+            pass
+    except Exception as error:
+        _unavailable("PostgreSQL", error)
+    return POSTGRES_ADMIN_URL
+
+
+@pytest.fixture
+def postgres_database(postgres_admin_url: str) -> Iterator[str]:
+    """A fresh, empty database for one test; dropped afterwards.
+
+    Yields a SQLAlchemy URL (``postgresql+psycopg://...``).
+    """
+    name = f"gc_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgres_admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base = postgres_admin_url.rsplit("/", 1)[0]
+    try:
+        yield base.replace("postgresql://", "postgresql+psycopg://", 1) + "/" + name
+    finally:
+        with psycopg.connect(postgres_admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def redis_server_url() -> str:
+    url = f"{REDIS_URL}/{REDIS_TEST_DB}"
+    try:
+        redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2).ping()
+    except Exception as error:
+        _unavailable("Redis", error)
+    return url
+
+
+@pytest.fixture
+def redis_prefix() -> str:
+    """A key prefix of this test's own, so tests never see each other's keys."""
+    return f"gctest:{uuid.uuid4().hex[:12]}:"
+
+
+@pytest.fixture
+async def redis_client(redis_server_url: str, redis_prefix: str) -> AsyncIterator[aioredis.Redis]:
+    client = aioredis.Redis.from_url(
+        redis_server_url, socket_timeout=2, socket_connect_timeout=2
+    )
+    try:
+        yield client
+    finally:
+        keys = [key async for key in client.scan_iter(match=f"{redis_prefix}*", count=500)]
+        if keys:
+            await client.delete(*keys)
+        await client.aclose()
