@@ -47,7 +47,10 @@ class Subscription(msgspec.Struct, frozen=True, kw_only=True):
         """Pro while active or trialing, and past_due within the grace period."""
         if self.status in (SubscriptionStatus.ACTIVE, SubscriptionStatus.TRIALING):
             return Tier.PRO
-        if self.status is SubscriptionStatus.PAST_DUE and self.current_period_end is not None:
-            if now < self.current_period_end + PAST_DUE_GRACE:
-                return Tier.PRO
+        if (
+            self.status is SubscriptionStatus.PAST_DUE
+            and self.current_period_end is not None
+            and now < self.current_period_end + PAST_DUE_GRACE
+        ):
+            return Tier.PRO
         return Tier.BASIC

@@ -187,8 +187,8 @@ class EventPublisher(Protocol):
 
 
 class EventStream(Protocol):
-    async def next(self, timeout: float) -> MessageEvent | None:
-        """The next event, or None when ``timeout`` seconds pass without one."""
+    async def next(self, wait_seconds: float) -> MessageEvent | None:
+        """The next event, or None when ``wait_seconds`` pass without one."""
         ...
 
     async def close(self) -> None: ...

@@ -1,0 +1,122 @@
+"""The schema as SQLAlchemy Core tables.
+
+Alembic migrations are the only way the schema is made; this metadata is
+what the repositories query and what the model/migration agreement test
+compares the migrated database against.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+class UTCDateTime(sa.TypeDecorator[datetime]):
+    """Aware UTC datetimes in and out, on every database.
+
+    SQLite keeps no offset, so values are stored as naive UTC there and made
+    aware again on the way out.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("id", sa.Uuid(), primary_key=True),
+    sa.Column("mobile_number", sa.String(16), nullable=False, unique=True),
+    sa.Column("name", sa.String(100)),
+    sa.Column("email", sa.String(254)),
+    sa.Column("password_hash", sa.String(255)),
+    sa.Column("token_version", sa.Integer(), nullable=False, server_default="0"),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+)
+
+chatrooms = sa.Table(
+    "chatrooms",
+    metadata,
+    sa.Column("id", sa.Uuid(), primary_key=True),
+    sa.Column("user_id", sa.Uuid(), sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("updated_at", UTCDateTime(), nullable=False),
+    sa.Column("last_message_at", UTCDateTime()),
+    # last_message_at, or created_at before the first message: the list order.
+    sa.Column("activity_at", UTCDateTime(), nullable=False),
+    sa.Index("ix_chatrooms_user_activity", "user_id", "activity_at", "id"),
+)
+
+messages = sa.Table(
+    "messages",
+    metadata,
+    # UUIDv7: ordering by id is ordering by creation.
+    sa.Column("id", sa.Uuid(), primary_key=True),
+    sa.Column(
+        "chatroom_id",
+        sa.Uuid(),
+        sa.ForeignKey("chatrooms.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("user_id", sa.Uuid(), sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("role", sa.String(8), nullable=False),
+    sa.Column("content", sa.Text(), nullable=False),
+    sa.Column("status", sa.String(12), nullable=False),
+    sa.Column("error", sa.Text()),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("completed_at", UTCDateTime()),
+    sa.Column("prompt_tokens", sa.Integer()),
+    sa.Column("output_tokens", sa.Integer()),
+    sa.Column("deliveries", sa.Integer(), nullable=False, server_default="0"),
+    sa.Index("ix_messages_chatroom_id_id", "chatroom_id", "id"),
+    sa.Index("ix_messages_status_created", "status", "created_at"),
+    sa.Index("ix_messages_user_created", "user_id", "created_at"),
+)
+
+subscriptions = sa.Table(
+    "subscriptions",
+    metadata,
+    sa.Column(
+        "user_id", sa.Uuid(), sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("status", sa.String(24), nullable=False),
+    sa.Column("customer_id", sa.String(255), unique=True),
+    sa.Column("subscription_id", sa.String(255)),
+    sa.Column("current_period_end", UTCDateTime()),
+    sa.Column("cancel_at_period_end", sa.Boolean(), nullable=False, server_default=sa.false()),
+    sa.Column("event_created", sa.BigInteger(), nullable=False, server_default="0"),
+)
+
+processed_events = sa.Table(
+    "processed_events",
+    metadata,
+    sa.Column("event_id", sa.String(255), primary_key=True),
+    sa.Column("received_at", UTCDateTime(), nullable=False),
+)

@@ -1,0 +1,89 @@
+"""The unit of work: one connection, one transaction, the repositories on it."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from adapters.sqlalchemy.repositories import (
+    SqlChatroomRepository,
+    SqlMessageRepository,
+    SqlProcessedEventRepository,
+    SqlSubscriptionRepository,
+    SqlUserRepository,
+)
+from gemini_core.errors import ServiceUnavailable
+
+
+def _is_unavailable(exc: BaseException) -> bool:
+    """Whether a database error means "cannot reach the database" (503)
+    rather than a bug (500)."""
+    if isinstance(exc, PoolTimeoutError | OSError):
+        return True
+    if isinstance(exc, DBAPIError):
+        return exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError)
+    return False
+
+
+class SqlUnitOfWork:
+    users: SqlUserRepository
+    chatrooms: SqlChatroomRepository
+    messages: SqlMessageRepository
+    subscriptions: SqlSubscriptionRepository
+    processed_events: SqlProcessedEventRepository
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._conn: AsyncConnection | None = None
+
+    async def __aenter__(self) -> Self:
+        try:
+            conn = await self._engine.connect()
+            await conn.begin()
+        except Exception as exc:
+            if _is_unavailable(exc):
+                raise ServiceUnavailable("the database is unavailable") from exc
+            raise
+        self._conn = conn
+        self.users = SqlUserRepository(conn)
+        self.chatrooms = SqlChatroomRepository(conn)
+        self.messages = SqlMessageRepository(conn)
+        self.subscriptions = SqlSubscriptionRepository(conn)
+        self.processed_events = SqlProcessedEventRepository(conn)
+        return self
+
+    async def commit(self) -> None:
+        assert self._conn is not None, "commit outside the unit of work"
+        await self._conn.commit()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        conn, self._conn = self._conn, None
+        if conn is None:
+            return
+        try:
+            # Rolls back whatever was not committed; a no-op after commit().
+            await conn.close()
+        except Exception:
+            if exc is None:
+                raise
+        if exc is not None and _is_unavailable(exc):
+            raise ServiceUnavailable("the database is unavailable") from exc
+
+
+class SqlUnitOfWorkFactory:
+    """``UnitOfWorkFactory``: a new unit of work per call."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    def __call__(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.engine)

@@ -1,0 +1,255 @@
+"""ChatService: chatrooms, prompts and message history."""
+
+from __future__ import annotations
+
+import logging
+import random
+import uuid
+from collections.abc import Callable
+
+import msgspec
+
+from gemini_core.errors import NotFound, ValidationFailed
+from gemini_core.ids import new_id
+from gemini_core.model import Chatroom, Message, MessageStatus, Quota, Role
+from gemini_core.model.chat import CONTENT_MAX, NAME_MAX
+from gemini_core.ports import (
+    ChatroomCursor,
+    ChatroomListCache,
+    ChatroomPage,
+    Clock,
+    EventPublisher,
+    MessageEvent,
+    ReplyQueue,
+    UnitOfWorkFactory,
+)
+from gemini_core.services.quota import QuotaService
+from gemini_core.services.reply_failure import ReplyFailure
+
+logger = logging.getLogger(__name__)
+
+LIST_CACHE_TTL_SECONDS = 300.0
+LIST_CACHE_JITTER = 0.10
+
+
+class PromptAccepted(msgspec.Struct, frozen=True):
+    message: Message
+    reply: Message
+    quota: Quota
+
+
+class RoomList(msgspec.Struct, frozen=True):
+    page: ChatroomPage
+    cache_hit: bool
+
+
+def _field_error(field: str, message: str) -> ValidationFailed:
+    return ValidationFailed(
+        f"{field} {message}", details={"fields": [{"field": field, "message": message}]}
+    )
+
+
+def _clean(text: str, field: str, maximum: int, *, strip: bool) -> str:
+    value = text.strip() if strip else text
+    if not value.strip():
+        raise _field_error(field, "must not be empty")
+    if len(value) > maximum:
+        raise _field_error(field, f"must be at most {maximum} characters")
+    return value
+
+
+class ChatService:
+    def __init__(
+        self,
+        *,
+        uow: UnitOfWorkFactory,
+        cache: ChatroomListCache,
+        quota: QuotaService,
+        queue: ReplyQueue,
+        events: EventPublisher,
+        failures: ReplyFailure,
+        clock: Clock,
+        cache_ttl_seconds: float = LIST_CACHE_TTL_SECONDS,
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
+        self._uow = uow
+        self._cache = cache
+        self._quota = quota
+        self._queue = queue
+        self._events = events
+        self._failures = failures
+        self._clock = clock
+        self._cache_ttl = cache_ttl_seconds
+        self._jitter = jitter
+
+    # -- rooms ------------------------------------------------------------
+
+    async def create_room(self, user_id: uuid.UUID, name: str) -> Chatroom:
+        now = self._clock.now()
+        room = Chatroom(
+            id=new_id(),
+            user_id=user_id,
+            name=_clean(name, "name", NAME_MAX, strip=True),
+            created_at=now,
+            updated_at=now,
+        )
+        async with self._uow() as uow:
+            await uow.chatrooms.add(room)
+            await uow.commit()
+        await self._invalidate(user_id)
+        return room
+
+    async def list_rooms(
+        self, user_id: uuid.UUID, limit: int, cursor: ChatroomCursor | None
+    ) -> RoomList:
+        """A page of rooms, newest activity first, from the cache when it can."""
+        page_key = (
+            f"{limit}:{cursor.activity_at.isoformat()}:{cursor.id}" if cursor else f"{limit}:"
+        )
+        generation: int | None = None
+        try:
+            generation, cached = await self._cache.lookup(user_id, page_key)
+            if cached is not None:
+                return RoomList(page=cached, cache_hit=True)
+        except Exception:
+            logger.warning("chatroom list cache lookup failed; reading the database", exc_info=True)
+        async with self._uow() as uow:
+            rooms = await uow.chatrooms.list_page(user_id, limit + 1, cursor)
+        next_cursor = None
+        if len(rooms) > limit:
+            rooms = rooms[:limit]
+            last = rooms[-1]
+            next_cursor = ChatroomCursor(activity_at=last.activity_at, id=last.id)
+        page = ChatroomPage(items=rooms, next_cursor=next_cursor)
+        if generation is not None:
+            # Jitter spreads expiries so a burst of lists does not expire at once.
+            ttl = self._cache_ttl * (1 + LIST_CACHE_JITTER * (2 * self._jitter() - 1))
+            try:
+                await self._cache.store(user_id, generation, page_key, page, ttl)
+            except Exception:
+                logger.warning("chatroom list cache store failed", exc_info=True)
+        return RoomList(page=page, cache_hit=False)
+
+    async def get_room(
+        self, user_id: uuid.UUID, room_id: uuid.UUID, message_limit: int = 50
+    ) -> tuple[Chatroom, list[Message]]:
+        """The room with its latest messages, oldest first."""
+        async with self._uow() as uow:
+            room = await uow.chatrooms.get(user_id, room_id)
+            if room is None:
+                raise NotFound("chatroom not found")
+            latest = await uow.messages.list_page(room_id, message_limit, None)
+        latest.reverse()
+        return room, latest
+
+    async def rename_room(self, user_id: uuid.UUID, room_id: uuid.UUID, name: str) -> Chatroom:
+        clean = _clean(name, "name", NAME_MAX, strip=True)
+        async with self._uow() as uow:
+            room = await uow.chatrooms.rename(user_id, room_id, clean, self._clock.now())
+            if room is None:
+                raise NotFound("chatroom not found")
+            await uow.commit()
+        await self._invalidate(user_id)
+        return room
+
+    async def delete_room(self, user_id: uuid.UUID, room_id: uuid.UUID) -> None:
+        async with self._uow() as uow:
+            if not await uow.chatrooms.delete(user_id, room_id):
+                raise NotFound("chatroom not found")
+            await uow.commit()
+        await self._invalidate(user_id)
+
+    # -- messages ---------------------------------------------------------
+
+    async def list_messages(
+        self, user_id: uuid.UUID, room_id: uuid.UUID, limit: int, before: uuid.UUID | None
+    ) -> tuple[list[Message], uuid.UUID | None]:
+        """A page of messages older than ``before``, oldest first within the
+        page, and the cursor of the next (older) page if there is one."""
+        async with self._uow() as uow:
+            if await uow.chatrooms.get(user_id, room_id) is None:
+                raise NotFound("chatroom not found")
+            page = await uow.messages.list_page(room_id, limit + 1, before)
+        older = None
+        if len(page) > limit:
+            page = page[:limit]
+            older = page[-1].id
+        page.reverse()
+        return page, older
+
+    async def ensure_room(self, user_id: uuid.UUID, room_id: uuid.UUID) -> Chatroom:
+        async with self._uow() as uow:
+            room = await uow.chatrooms.get(user_id, room_id)
+        if room is None:
+            raise NotFound("chatroom not found")
+        return room
+
+    async def send_prompt(
+        self, user_id: uuid.UUID, room_id: uuid.UUID, content: str
+    ) -> PromptAccepted:
+        """Take the quota, store the prompt and a pending reply in one
+        transaction, then enqueue the reply. Nothing is stored when the quota
+        refuses; a reply that cannot be enqueued ends failed, quota returned."""
+        text = _clean(content, "content", CONTENT_MAX, strip=False)
+        await self.ensure_room(user_id, room_id)
+        quota = await self._quota.take(user_id)
+        now = self._clock.now()
+        prompt = Message(
+            id=new_id(),
+            chatroom_id=room_id,
+            user_id=user_id,
+            role=Role.USER,
+            content=text,
+            status=MessageStatus.COMPLETED,
+            created_at=now,
+            completed_at=now,
+        )
+        reply = Message(
+            id=new_id(),
+            chatroom_id=room_id,
+            user_id=user_id,
+            role=Role.MODEL,
+            content="",
+            status=MessageStatus.PENDING,
+            created_at=now,
+        )
+        try:
+            async with self._uow() as uow:
+                # The room may have been deleted since the check above.
+                if await uow.chatrooms.get(user_id, room_id) is None:
+                    raise NotFound("chatroom not found")
+                await uow.messages.add(prompt)
+                await uow.messages.add(reply)
+                await uow.chatrooms.touch(room_id, now)
+                await uow.commit()
+        except BaseException:
+            await self._quota.give_back(user_id, now)
+            raise
+        await self._invalidate(user_id)
+        for message in (prompt, reply):
+            await self._events.publish(
+                MessageEvent(
+                    type="message.created",
+                    chatroom_id=room_id,
+                    message_id=message.id,
+                    message=message,
+                )
+            )
+        try:
+            await self._queue.enqueue(reply.id)
+        except Exception:
+            logger.exception("could not enqueue reply %s", reply.id)
+            await self._failures.fail(
+                reply, "the reply could not be queued; your prompt was not counted"
+            )
+            async with self._uow() as uow:
+                reply = await uow.messages.get(reply.id) or reply
+        return PromptAccepted(message=prompt, reply=reply, quota=quota)
+
+    async def _invalidate(self, user_id: uuid.UUID) -> None:
+        try:
+            await self._cache.invalidate(user_id)
+        except Exception:
+            # The generation could not be bumped; the list may be stale until
+            # its TTL runs out. Logged loudly because it breaks a promise.
+            logger.error("chatroom list cache invalidation failed for %s", user_id, exc_info=True)

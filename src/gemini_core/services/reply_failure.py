@@ -1,0 +1,55 @@
+"""Ending a reply as failed: one conditional write, the quota given back once."""
+
+from __future__ import annotations
+
+import logging
+
+import msgspec
+
+from gemini_core.model import Message, MessageStatus
+from gemini_core.ports import Clock, EventPublisher, MessageEvent, UnitOfWorkFactory
+from gemini_core.services.quota import QuotaService
+
+logger = logging.getLogger(__name__)
+
+
+class ReplyFailure:
+    def __init__(
+        self,
+        *,
+        uow: UnitOfWorkFactory,
+        quota: QuotaService,
+        events: EventPublisher,
+        clock: Clock,
+    ) -> None:
+        self._uow = uow
+        self._quota = quota
+        self._events = events
+        self._clock = clock
+
+    async def fail(self, reply: Message, reason: str) -> bool:
+        """Mark a pending reply failed. Only the caller whose write lands
+        gives the quota back, so it is returned exactly once however many
+        paths (enqueue failure, worker, sweep) race to fail the reply."""
+        now = self._clock.now()
+        async with self._uow() as uow:
+            won = await uow.messages.finish(
+                reply.id, status=MessageStatus.FAILED, content="", error=reason, completed_at=now
+            )
+            await uow.commit()
+        if not won:
+            return False
+        logger.warning("reply %s failed: %s", reply.id, reason)
+        await self._quota.give_back(reply.user_id, reply.created_at)
+        failed = msgspec.structs.replace(
+            reply, status=MessageStatus.FAILED, content="", error=reason, completed_at=now
+        )
+        await self._events.publish(
+            MessageEvent(
+                type="message.failed",
+                chatroom_id=reply.chatroom_id,
+                message_id=reply.id,
+                message=failed,
+            )
+        )
+        return True
