@@ -66,7 +66,6 @@ class AuthService:
         tokens: TokenIssuer,
         clock: Clock,
         otp_secret: bytes,
-        dummy_password_hash: str,
     ) -> None:
         self._uow = uow
         self._otp_store = otp_store
@@ -77,8 +76,9 @@ class AuthService:
         self._clock = clock
         self._otp_secret = otp_secret
         # Verified against when a login names an unknown number, so that an
-        # unknown number costs the same time as a wrong password.
-        self._dummy_hash = dummy_password_hash
+        # unknown number costs the same time as a wrong password. Made on
+        # first use with the current parameters, so it costs what a real one does.
+        self._dummy_hash: str | None = None
 
     # -- accounts ---------------------------------------------------------
 
@@ -152,7 +152,7 @@ class AuthService:
         async with self._uow() as uow:
             user = await uow.users.get_by_mobile(mobile)
         stored = user.password_hash if user is not None else None
-        ok = await self._hasher.verify(stored or self._dummy_hash, password)
+        ok = await self._hasher.verify(stored or await self._dummy(), password)
         if user is None or stored is None or not ok:
             await self._limiter.hit(
                 failures_key, LOGIN_FAILURES_PER_WINDOW, LOGIN_FAILURE_WINDOW_SECONDS
@@ -191,6 +191,11 @@ class AuthService:
         return user
 
     # -- internals --------------------------------------------------------
+
+    async def _dummy(self) -> str:
+        if self._dummy_hash is None:
+            self._dummy_hash = await self._hasher.hash(secrets.token_urlsafe(24))
+        return self._dummy_hash
 
     def _session(self, user: User) -> Session:
         token = self._tokens.issue(user.id, user.token_version)

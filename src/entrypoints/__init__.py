@@ -1,0 +1,1 @@
+"""Entrypoints: the processes (HTTP API, worker, CLI) and the composition root."""

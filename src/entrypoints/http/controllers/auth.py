@@ -1,0 +1,95 @@
+"""/auth: signup, one-time codes and passwords."""
+
+from __future__ import annotations
+
+from litestar import Controller, post
+from litestar.datastructures import State
+from litestar.di import Provide
+
+from entrypoints.http.auth import current_user
+from entrypoints.http.schemas import (
+    ChangePasswordIn,
+    DoneOut,
+    Envelope,
+    LoginIn,
+    MobileIn,
+    OtpOut,
+    ResetPasswordIn,
+    SessionOut,
+    SignupIn,
+    UserData,
+    UserOut,
+    VerifyOtpIn,
+    ok,
+)
+from gemini_core.model import User
+from gemini_core.services import AuthService, OtpIssued, Session
+
+
+def _session(session: Session) -> Envelope[SessionOut]:
+    return ok(
+        SessionOut(
+            access_token=session.access_token,
+            token_type="bearer",
+            expires_in=session.expires_in,
+            user=UserOut.of(session.user),
+        )
+    )
+
+
+def _otp(issued: OtpIssued) -> Envelope[OtpOut]:
+    if issued.otp is None:
+        return ok(OtpOut(expires_in=issued.expires_in))
+    return ok(OtpOut(expires_in=issued.expires_in, otp=issued.otp))
+
+
+class AuthController(Controller):
+    path = "/auth"
+    tags = ["auth"]
+
+    @post("/signup", status_code=201, summary="Create an account")
+    async def signup(self, data: SignupIn, state: State) -> Envelope[UserData]:
+        auth: AuthService = state.auth_service
+        user = await auth.signup(
+            data.mobile_number, name=data.name, email=data.email, password=data.password
+        )
+        return ok(UserData(user=UserOut.of(user)))
+
+    @post("/send-otp", status_code=200, summary="Send a login code")
+    async def send_otp(self, data: MobileIn, state: State) -> Envelope[OtpOut]:
+        auth: AuthService = state.auth_service
+        return _otp(await auth.send_otp(data.mobile_number))
+
+    @post("/verify-otp", status_code=200, summary="Log in (or sign up) with a code")
+    async def verify_otp(self, data: VerifyOtpIn, state: State) -> Envelope[SessionOut]:
+        auth: AuthService = state.auth_service
+        return _session(await auth.verify_otp(data.mobile_number, data.otp))
+
+    @post("/login", status_code=200, summary="Log in with a password")
+    async def login(self, data: LoginIn, state: State) -> Envelope[SessionOut]:
+        auth: AuthService = state.auth_service
+        return _session(await auth.login(data.mobile_number, data.password))
+
+    @post("/forgot-password", status_code=200, summary="Send a password reset code")
+    async def forgot_password(self, data: MobileIn, state: State) -> Envelope[OtpOut]:
+        auth: AuthService = state.auth_service
+        return _otp(await auth.forgot_password(data.mobile_number))
+
+    @post("/reset-password", status_code=200, summary="Set a new password with a reset code")
+    async def reset_password(self, data: ResetPasswordIn, state: State) -> Envelope[DoneOut]:
+        auth: AuthService = state.auth_service
+        await auth.reset_password(data.mobile_number, data.otp, data.new_password)
+        return ok(DoneOut(message="the password has been reset; log in again"))
+
+    @post(
+        "/change-password",
+        status_code=200,
+        summary="Change the password; older tokens stop working",
+        dependencies={"user": Provide(current_user)},
+        security=[{"bearer": []}],
+    )
+    async def change_password(
+        self, data: ChangePasswordIn, state: State, user: User
+    ) -> Envelope[SessionOut]:
+        auth: AuthService = state.auth_service
+        return _session(await auth.change_password(user, data.current_password, data.new_password))

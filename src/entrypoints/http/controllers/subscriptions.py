@@ -1,0 +1,39 @@
+"""/subscription: the caller's tier, billing state and usage."""
+
+from __future__ import annotations
+
+from litestar import Controller, get
+from litestar.datastructures import State
+from litestar.di import Provide
+
+from entrypoints.http.auth import current_user
+from entrypoints.http.schemas import Envelope, SubscriptionStatusOut, UsageOut, ok
+from gemini_core.model import User
+from gemini_core.ports import Clock
+from gemini_core.services import QuotaService, TierReader
+
+
+class SubscriptionController(Controller):
+    path = "/subscription"
+    tags = ["billing"]
+    dependencies = {"user": Provide(current_user)}
+    security = [{"bearer": []}]
+
+    @get("/status", summary="Tier, subscription state and today's usage")
+    async def status(self, state: State, user: User) -> Envelope[SubscriptionStatusOut]:
+        tiers: TierReader = state.tier_reader
+        quota: QuotaService = state.quota_service
+        clock: Clock = state.clock
+        subscription = await tiers.subscription(user.id)
+        usage = await quota.usage(user.id)
+        return ok(
+            SubscriptionStatusOut(
+                tier=subscription.tier(clock.now()).value,
+                status=subscription.status.value,
+                current_period_end=subscription.current_period_end,
+                cancel_at_period_end=subscription.cancel_at_period_end,
+                usage=UsageOut(
+                    used_today=usage.used, daily_limit=usage.limit, resets_at=usage.resets_at
+                ),
+            )
+        )

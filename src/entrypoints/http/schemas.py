@@ -1,0 +1,228 @@
+"""Request and response shapes of the HTTP API (API.md), apart from the
+core's model so either can change without dragging the other."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Generic, TypeVar
+
+import msgspec
+
+from gemini_core.model import Chatroom, Message, User
+
+T = TypeVar("T")
+
+Mobile = Annotated[str, msgspec.Meta(min_length=1, max_length=32, examples=["+919876543210"])]
+# Length rules of passwords are the core's (so they give one clear message);
+# this only stops absurd bodies early.
+Password = Annotated[str, msgspec.Meta(max_length=4096)]
+Otp = Annotated[str, msgspec.Meta(min_length=1, max_length=16)]
+RoomName = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+Content = Annotated[str, msgspec.Meta(min_length=1, max_length=8000)]
+
+
+class Request(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Base of request bodies: an unknown field is a 400, not silently dropped."""
+
+
+class SignupIn(Request):
+    mobile_number: Mobile
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=100)] | None = None
+    email: (
+        Annotated[str, msgspec.Meta(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")] | None
+    ) = None
+    password: Password | None = None
+
+
+class MobileIn(Request):
+    mobile_number: Mobile
+
+
+class VerifyOtpIn(Request):
+    mobile_number: Mobile
+    otp: Otp
+
+
+class LoginIn(Request):
+    mobile_number: Mobile
+    password: Password
+
+
+class ResetPasswordIn(Request):
+    mobile_number: Mobile
+    otp: Otp
+    new_password: Password
+
+
+class ChangePasswordIn(Request):
+    current_password: Password | None = None
+    new_password: Password
+
+
+class ChatroomIn(Request):
+    name: RoomName
+
+
+class MessageIn(Request):
+    content: Content
+
+
+class UserOut(msgspec.Struct, kw_only=True):
+    id: uuid.UUID
+    mobile_number: str
+    name: str | None
+    email: str | None
+    created_at: datetime
+    tier: str | msgspec.UnsetType = msgspec.UNSET
+
+    @classmethod
+    def of(cls, user: User, tier: str | None = None) -> UserOut:
+        return cls(
+            id=user.id,
+            mobile_number=user.mobile_number,
+            name=user.name,
+            email=user.email,
+            created_at=user.created_at,
+            tier=tier if tier is not None else msgspec.UNSET,
+        )
+
+
+class UserData(msgspec.Struct):
+    user: UserOut
+
+
+class OtpOut(msgspec.Struct, kw_only=True):
+    expires_in: int
+    otp: str | msgspec.UnsetType = msgspec.UNSET
+
+
+class SessionOut(msgspec.Struct, kw_only=True):
+    access_token: str
+    token_type: str
+    expires_in: int
+    user: UserOut
+
+
+class DoneOut(msgspec.Struct):
+    message: str
+
+
+class ChatroomOut(msgspec.Struct, kw_only=True):
+    id: uuid.UUID
+    name: str
+    created_at: datetime
+    updated_at: datetime
+    last_message_at: datetime | None
+
+    @classmethod
+    def of(cls, room: Chatroom) -> ChatroomOut:
+        return cls(
+            id=room.id,
+            name=room.name,
+            created_at=room.created_at,
+            updated_at=room.updated_at,
+            last_message_at=room.last_message_at,
+        )
+
+
+class MessageOut(msgspec.Struct, kw_only=True):
+    id: uuid.UUID
+    chatroom_id: uuid.UUID
+    role: str
+    content: str
+    status: str
+    error: str | None
+    created_at: datetime
+    completed_at: datetime | None
+
+    @classmethod
+    def of(cls, message: Message) -> MessageOut:
+        return cls(
+            id=message.id,
+            chatroom_id=message.chatroom_id,
+            role=message.role.value,
+            content=message.content,
+            status=message.status.value,
+            error=message.error,
+            created_at=message.created_at,
+            completed_at=message.completed_at,
+        )
+
+
+class ChatroomData(msgspec.Struct):
+    chatroom: ChatroomOut
+
+
+class ChatroomDetailData(msgspec.Struct):
+    chatroom: ChatroomOut
+    messages: list[MessageOut]
+
+
+class PromptData(msgspec.Struct):
+    message: MessageOut
+    reply: MessageOut
+
+
+class UsageOut(msgspec.Struct):
+    used_today: int
+    daily_limit: int | None
+    resets_at: datetime
+
+
+class SubscriptionStatusOut(msgspec.Struct):
+    tier: str
+    status: str
+    current_period_end: datetime | None
+    cancel_at_period_end: bool
+    usage: UsageOut
+
+
+class CheckoutOut(msgspec.Struct):
+    checkout_url: str
+    session_id: str
+
+
+class PortalOut(msgspec.Struct):
+    portal_url: str
+
+
+class ReceivedOut(msgspec.Struct):
+    received: bool
+
+
+class HealthOut(msgspec.Struct):
+    status: str
+    checks: dict[str, str] | msgspec.UnsetType = msgspec.UNSET
+
+
+class PageMeta(msgspec.Struct):
+    next_cursor: str | None
+
+
+class Envelope(msgspec.Struct, Generic[T]):
+    """Every successful body: ``{"success": true, "data": ...}``."""
+
+    data: T
+    success: bool = True
+
+
+class PageEnvelope(msgspec.Struct, Generic[T]):
+    data: list[T]
+    meta: PageMeta
+    success: bool = True
+
+
+class ErrorBody(msgspec.Struct, omit_defaults=True):
+    code: str
+    message: str
+    details: object | None = None
+
+
+class ErrorEnvelope(msgspec.Struct):
+    error: ErrorBody
+    success: bool = False
+
+
+def ok(data: T) -> Envelope[T]:
+    return Envelope(data=data)

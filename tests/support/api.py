@@ -1,0 +1,50 @@
+"""Driving the API in tests: the ASGI app in the test's own event loop."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+from litestar import Litestar
+
+from entrypoints.http.app import create_app
+from entrypoints.settings import Settings, load_settings
+
+
+def test_settings(data_dir: Path, **env: str) -> Settings:
+    base = {"APP_ENV": "test", "DATA_DIR": str(data_dir), "SWEEP_INTERVAL": "3600"}
+    return load_settings({**base, **env})
+
+
+@contextlib.asynccontextmanager
+async def running_app(settings: Settings, **overrides: Any) -> AsyncIterator[httpx.AsyncClient]:
+    """The app with its lifespan run, and an httpx client speaking ASGI to it."""
+    app: Litestar = create_app(settings, **overrides)
+    async with app.lifespan():
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            client.app = app  # type: ignore[attr-defined]
+            yield client
+
+
+async def login(client: httpx.AsyncClient, mobile: str = "+919876543210") -> dict[str, str]:
+    """Log in with an OTP; returns the Authorization header."""
+    sent = await client.post("/auth/send-otp", json={"mobile_number": mobile})
+    assert sent.status_code == 200, sent.text
+    code = sent.json()["data"]["otp"]
+    verified = await client.post("/auth/verify-otp", json={"mobile_number": mobile, "otp": code})
+    assert verified.status_code == 200, verified.text
+    return {"Authorization": f"Bearer {verified.json()['data']['access_token']}"}
+
+
+def assert_error(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
+    """The response is the error envelope with this status and code."""
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert body["success"] is False, body
+    assert body["error"]["code"] == code, body
+    assert isinstance(body["error"]["message"], str) and body["error"]["message"]
+    return body

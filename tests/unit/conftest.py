@@ -1,0 +1,33 @@
+"""Unit tests: the core and the API on the embedded default (SQLite in a
+temporary folder, in-process adapters), with a fake clock and a cheap hasher."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support.api import running_app, test_settings
+from tests.support.fakes import FakeClock, ScriptedModel, cheap_hasher
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def model() -> ScriptedModel:
+    return ScriptedModel()
+
+
+@pytest.fixture
+async def client(
+    tmp_path: Path, clock: FakeClock, model: ScriptedModel
+) -> AsyncIterator[httpx.AsyncClient]:
+    async with running_app(
+        test_settings(tmp_path), clock=clock, hasher=cheap_hasher(), model=model
+    ) as client:
+        yield client

@@ -1,0 +1,59 @@
+"""The storage contract suites on SQLite (the embedded default), and the
+agreement of the migrations with the table definitions."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from adapters.sqlalchemy import SqlUnitOfWorkFactory, create_engine, upgrade_schema
+from adapters.sqlalchemy.tables import metadata
+from tests.contracts.repositories import (
+    ChatroomRepositoryContract,
+    MessageRepositoryContract,
+    SubscriptionRepositoryContract,
+    UnitOfWorkContract,
+    UserRepositoryContract,
+)
+
+
+@pytest.fixture
+async def uow_factory(tmp_path: Path) -> AsyncIterator[SqlUnitOfWorkFactory]:
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'test.sqlite3'}")
+    await upgrade_schema(engine)
+    try:
+        yield SqlUnitOfWorkFactory(engine)
+    finally:
+        await engine.dispose()
+
+
+class TestSqliteUnitOfWork(UnitOfWorkContract):
+    pass
+
+
+class TestSqliteUsers(UserRepositoryContract):
+    pass
+
+
+class TestSqliteChatrooms(ChatroomRepositoryContract):
+    pass
+
+
+class TestSqliteMessages(MessageRepositoryContract):
+    pass
+
+
+class TestSqliteSubscriptions(SubscriptionRepositoryContract):
+    pass
+
+
+async def test_migrations_match_the_tables(uow_factory: SqlUnitOfWorkFactory) -> None:
+    async with uow_factory.engine.connect() as conn:
+        diff = await conn.run_sync(
+            lambda sync: compare_metadata(MigrationContext.configure(sync), metadata)
+        )
+    assert diff == []
