@@ -32,7 +32,6 @@ from adapters.memory import (
     InMemoryQuotaCounter,
     InMemoryRateLimiter,
 )
-from adapters.offline_model import OfflineChatModel
 from adapters.otp_delivery import LogOtpSender, ResponseOtpSender
 from adapters.sqlalchemy import SqlUnitOfWorkFactory, create_engine, upgrade_schema
 from adapters.system_clock import SystemClock
@@ -100,6 +99,8 @@ def _chat_model(settings: Settings) -> ChatModel:
                 total_deadline=settings.reply_deadline_seconds,
             )
         )
+    from adapters.offline_model import OfflineChatModel
+
     return OfflineChatModel()
 
 
@@ -121,7 +122,7 @@ async def open_adapters(settings: Settings, **overrides: Any) -> AsyncIterator[A
         broker=broker,
         clock=clock,
         uow=SqlUnitOfWorkFactory(engine),
-        otp_store=InMemoryOtpStore(),
+        otp_store=InMemoryOtpStore(clock),
         otp_sender=ResponseOtpSender() if settings.otp_delivery == "response" else LogOtpSender(),
         rate_limiter=InMemoryRateLimiter(clock=clock),
         hasher=Argon2PasswordHasher(),
@@ -131,7 +132,7 @@ async def open_adapters(settings: Settings, **overrides: Any) -> AsyncIterator[A
         publisher=events,
         subscriber=events,
         queue=TaskiqReplyQueue(register_reply_task(broker)),
-        model=_chat_model(settings),
+        model=overrides["model"] if "model" in overrides else _chat_model(settings),
     )
     if overrides:
         adapters = dataclasses.replace(adapters, **overrides)

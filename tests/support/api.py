@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -23,11 +24,39 @@ def test_settings(data_dir: Path, **env: str) -> Settings:
 async def running_app(settings: Settings, **overrides: Any) -> AsyncIterator[httpx.AsyncClient]:
     """The app with its lifespan run, and an httpx client speaking ASGI to it."""
     app: Litestar = create_app(settings, **overrides)
-    async with app.lifespan():
+    async with lifespan_of(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
             client.app = app  # type: ignore[attr-defined]
             yield client
+
+
+@contextlib.asynccontextmanager
+async def lifespan_of(app: Litestar) -> AsyncIterator[None]:
+    """Run ``app.lifespan()`` in a task of its own.
+
+    pytest-asyncio may set a fixture up and tear it down in different tasks,
+    and the lifespan's task group must be left by the task that entered it.
+    """
+    started = asyncio.Event()
+    stop = asyncio.Event()
+
+    async def hold() -> None:
+        async with app.lifespan():
+            started.set()
+            await stop.wait()
+
+    task = asyncio.create_task(hold())
+    waiter = asyncio.create_task(started.wait())
+    await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
+    if task.done():
+        waiter.cancel()
+        task.result()  # start-up failed: raise its error
+    try:
+        yield
+    finally:
+        stop.set()
+        await task
 
 
 async def login(client: httpx.AsyncClient, mobile: str = "+919876543210") -> dict[str, str]:

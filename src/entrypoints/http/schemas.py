@@ -26,7 +26,7 @@ class Request(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """Base of request bodies: an unknown field is a 400, not silently dropped."""
 
 
-class SignupIn(Request):
+class SignupIn(Request, kw_only=True):
     mobile_number: Mobile
     name: Annotated[str, msgspec.Meta(min_length=1, max_length=100)] | None = None
     email: (
@@ -35,36 +35,36 @@ class SignupIn(Request):
     password: Password | None = None
 
 
-class MobileIn(Request):
+class MobileIn(Request, kw_only=True):
     mobile_number: Mobile
 
 
-class VerifyOtpIn(Request):
+class VerifyOtpIn(Request, kw_only=True):
     mobile_number: Mobile
     otp: Otp
 
 
-class LoginIn(Request):
+class LoginIn(Request, kw_only=True):
     mobile_number: Mobile
     password: Password
 
 
-class ResetPasswordIn(Request):
+class ResetPasswordIn(Request, kw_only=True):
     mobile_number: Mobile
     otp: Otp
     new_password: Password
 
 
-class ChangePasswordIn(Request):
+class ChangePasswordIn(Request, kw_only=True):
     current_password: Password | None = None
     new_password: Password
 
 
-class ChatroomIn(Request):
+class ChatroomIn(Request, kw_only=True):
     name: RoomName
 
 
-class MessageIn(Request):
+class MessageIn(Request, kw_only=True):
     content: Content
 
 
