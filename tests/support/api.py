@@ -15,7 +15,7 @@ from entrypoints.http.app import create_app
 from entrypoints.settings import Settings, load_settings
 
 
-def test_settings(data_dir: Path, **env: str) -> Settings:
+def make_settings(data_dir: Path, **env: str) -> Settings:
     base = {"APP_ENV": "test", "DATA_DIR": str(data_dir), "SWEEP_INTERVAL": "3600"}
     return load_settings({**base, **env})
 

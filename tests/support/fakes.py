@@ -54,7 +54,7 @@ class ScriptedModel:
             await asyncio.sleep(self.delay)
         if self.error is not None:
             raise self.error
-        step = max(1, len(self.answer) // self.deltas)
+        step = max(1, -(-len(self.answer) // self.deltas))
         for start in range(0, len(self.answer), step):
             await on_delta(self.answer[start : start + step])
         return ModelReply(text=self.answer, finish_reason="STOP", prompt_tokens=3, output_tokens=2)

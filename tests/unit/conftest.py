@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support.api import running_app, test_settings
+from tests.support.api import running_app, make_settings
 from tests.support.fakes import FakeClock, ScriptedModel, cheap_hasher
 
 
@@ -28,6 +28,6 @@ async def client(
     tmp_path: Path, clock: FakeClock, model: ScriptedModel
 ) -> AsyncIterator[httpx.AsyncClient]:
     async with running_app(
-        test_settings(tmp_path), clock=clock, hasher=cheap_hasher(), model=model
+        make_settings(tmp_path), clock=clock, hasher=cheap_hasher(), model=model
     ) as client:
         yield client

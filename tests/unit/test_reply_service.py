@@ -1,0 +1,241 @@
+"""ReplyService and the sweep, with the embedded storage and in-process adapters."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from adapters.memory import InMemoryEventBus, InMemoryQuotaCounter
+from adapters.sqlalchemy import SqlUnitOfWorkFactory, create_engine, upgrade_schema
+from gemini_core.errors import ModelError
+from gemini_core.ids import new_id
+from gemini_core.model import Chatroom, Message, MessageStatus, Role, User
+from gemini_core.model.quota import utc_day
+from gemini_core.ports import MessageEvent
+from gemini_core.services import QuotaService, ReplyService, TierReader
+from gemini_core.services.replies import build_turns
+from gemini_core.services.reply_failure import ReplyFailure
+from tests.support.fakes import FakeClock, ScriptedModel
+
+
+class Harness:
+    def __init__(self, uow: SqlUnitOfWorkFactory, clock: FakeClock) -> None:
+        self.uow = uow
+        self.clock = clock
+        self.model = ScriptedModel("the answer", deltas=3)
+        self.events = InMemoryEventBus()
+        self.counter = InMemoryQuotaCounter(clock)
+        self.quota = QuotaService(
+            counter=self.counter,
+            tiers=TierReader(uow=uow, clock=clock),
+            clock=clock,
+            basic_limit=5,
+            pro_limit=None,
+        )
+        self.failures = ReplyFailure(uow=uow, quota=self.quota, events=self.events, clock=clock)
+        self.service = ReplyService(
+            uow=uow,
+            model=self.model,
+            events=self.events,
+            failures=self.failures,
+            clock=clock,
+            system_instruction="be brief",
+        )
+        self.user = User(id=new_id(), mobile_number="+919876543210", created_at=clock.now())
+        self.room = Chatroom(
+            id=new_id(),
+            user_id=self.user.id,
+            name="r",
+            created_at=clock.now(),
+            updated_at=clock.now(),
+        )
+
+    async def setup(self) -> None:
+        async with self.uow() as uow:
+            await uow.users.add(self.user)
+            await uow.chatrooms.add(self.room)
+            await uow.commit()
+
+    async def prompt(self, text: str = "hello") -> Message:
+        """A prompt and its pending reply, with the quota taken, as ChatService leaves them."""
+        await self.quota.take(self.user.id)
+        now = self.clock.now()
+        prompt = Message(
+            id=new_id(),
+            chatroom_id=self.room.id,
+            user_id=self.user.id,
+            role=Role.USER,
+            content=text,
+            status=MessageStatus.COMPLETED,
+            created_at=now,
+        )
+        reply = Message(
+            id=new_id(),
+            chatroom_id=self.room.id,
+            user_id=self.user.id,
+            role=Role.MODEL,
+            content="",
+            status=MessageStatus.PENDING,
+            created_at=now,
+        )
+        async with self.uow() as uow:
+            await uow.messages.add(prompt)
+            await uow.messages.add(reply)
+            await uow.commit()
+        return reply
+
+    async def stored(self, reply: Message) -> Message:
+        async with self.uow() as uow:
+            found = await uow.messages.get(reply.id)
+        assert found is not None
+        return found
+
+    async def used(self) -> int:
+        return await self.counter.used(self.user.id, utc_day(self.clock.now()))
+
+
+class RecordingQueue:
+    def __init__(self, fail: bool = False) -> None:
+        self.enqueued: list[object] = []
+        self.fail = fail
+
+    async def enqueue(self, reply_id: object) -> None:
+        if self.fail:
+            raise ConnectionError("queue down")
+        self.enqueued.append(reply_id)
+
+
+@pytest.fixture
+async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'r.sqlite3'}")
+    await upgrade_schema(engine)
+    h = Harness(SqlUnitOfWorkFactory(engine), FakeClock())
+    await h.setup()
+    try:
+        yield h
+    finally:
+        await engine.dispose()
+
+
+async def collect(stream: object, count: int) -> list[MessageEvent]:
+    events = []
+    for _ in range(count):
+        event = await stream.next(1.0)  # type: ignore[attr-defined]
+        assert event is not None
+        events.append(event)
+    return events
+
+
+async def test_generate_completes_and_streams_deltas(harness: Harness) -> None:
+    reply = await harness.prompt()
+    stream = await harness.events.subscribe(harness.room.id)
+    await harness.service.generate(reply.id)
+    stored = await harness.stored(reply)
+    assert stored.status is MessageStatus.COMPLETED and stored.content == "the answer"
+    assert (stored.prompt_tokens, stored.output_tokens) == (3, 2)
+    events = await collect(stream, 4)
+    assert [e.type for e in events] == ["message.delta"] * 3 + ["message.completed"]
+    assert "".join(e.text or "" for e in events[:3]) == "the answer"
+    assert harness.model.requests[0].system_instruction == "be brief"
+    await stream.close()
+
+
+async def test_a_final_reply_is_left_alone(harness: Harness) -> None:
+    reply = await harness.prompt()
+    await harness.service.generate(reply.id)
+    await harness.service.generate(reply.id)
+    assert len(harness.model.requests) == 1
+
+
+async def test_two_concurrent_runs_make_one_final_write(harness: Harness) -> None:
+    reply = await harness.prompt()
+    harness.model.release.clear()
+    runs = [asyncio.create_task(harness.service.generate(reply.id)) for _ in range(2)]
+    while len(harness.model.requests) < 2:
+        await asyncio.sleep(0.001)
+    harness.model.release.set()
+    await asyncio.gather(*runs)
+    stream_check = await harness.stored(reply)
+    assert stream_check.status is MessageStatus.COMPLETED and stream_check.deliveries == 2
+
+
+async def test_a_model_error_fails_the_reply_and_gives_the_quota_back_once(
+    harness: Harness,
+) -> None:
+    reply = await harness.prompt()
+    assert await harness.used() == 1
+    harness.model.error = ModelError("the Gemini daily quota is used up")
+    await harness.service.generate(reply.id)
+    stored = await harness.stored(reply)
+    assert stored.status is MessageStatus.FAILED
+    assert stored.error == "the Gemini daily quota is used up"
+    assert await harness.used() == 0
+    # failing again (another path racing) gives nothing back a second time
+    await harness.prompt()
+    assert await harness.failures.fail(stored, "again") is False
+    assert await harness.used() == 1
+
+
+async def test_a_reply_delivered_too_often_fails_without_the_model(harness: Harness) -> None:
+    reply = await harness.prompt()
+    async with harness.uow() as uow:
+        for _ in range(3):
+            await uow.messages.start_delivery(reply.id)
+        await uow.commit()
+    await harness.service.generate(reply.id)
+    stored = await harness.stored(reply)
+    assert stored.status is MessageStatus.FAILED and "3 attempts" in (stored.error or "")
+    assert harness.model.requests == []
+    assert await harness.used() == 0
+
+
+async def test_sweep_requeues_then_fails_stale_replies(harness: Harness) -> None:
+    reply = await harness.prompt()
+    queue = RecordingQueue()
+    kwargs = {"requeue_after": timedelta(minutes=3), "fail_after": timedelta(minutes=15)}
+    assert await harness.service.sweep(queue, **kwargs) == (0, 0)  # type: ignore[arg-type]
+    harness.clock.advance(4 * 60)
+    assert await harness.service.sweep(queue, **kwargs) == (1, 0)  # type: ignore[arg-type]
+    assert queue.enqueued == [reply.id]
+    harness.clock.advance(12 * 60)
+    assert await harness.service.sweep(queue, **kwargs) == (0, 1)  # type: ignore[arg-type]
+    stored = await harness.stored(reply)
+    assert stored.status is MessageStatus.FAILED
+    assert await harness.used() == 0
+
+
+def turn(role: Role, text: str, status: MessageStatus = MessageStatus.COMPLETED) -> Message:
+    return Message(
+        id=new_id(),
+        chatroom_id=new_id(),
+        user_id=new_id(),
+        role=role,
+        content=text,
+        status=status,
+        created_at=FakeClock().now(),
+    )
+
+
+def test_build_turns_keeps_the_newest_within_the_budget() -> None:
+    history = [
+        turn(Role.USER, "u1"),
+        turn(Role.MODEL, "m1"),
+        turn(Role.USER, "u2"),
+        turn(Role.MODEL, "failed", MessageStatus.FAILED),
+        turn(Role.USER, "u3" * 10),
+    ]
+    newest_first = list(reversed(history))
+    turns = build_turns(newest_first, budget_chars=1000)
+    assert [(t.role.value, t.text) for t in turns] == [
+        ("user", "u1"),
+        ("model", "m1"),
+        ("user", "u2\n\n" + "u3" * 10),
+    ]
+    short = build_turns(newest_first, budget_chars=25)
+    assert [t.text for t in short] == ["u2\n\n" + "u3" * 10]
+    # the newest prompt is kept even when it alone is over the budget
+    assert [t.text for t in build_turns(newest_first, budget_chars=5)] == ["u3" * 10]
