@@ -61,7 +61,7 @@ def envelope(
 def _status_of(error: domain.DomainError) -> int:
     for cls in type(error).__mro__:
         if cls in _STATUS:
-            return _STATUS[cls]  # type: ignore[index]
+            return _STATUS[cls]
     return 400
 
 

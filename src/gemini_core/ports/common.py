@@ -26,11 +26,21 @@ class UnitOfWork(Protocol):
     without it rolls back.
     """
 
-    users: UserRepository
-    chatrooms: ChatroomRepository
-    messages: MessageRepository
-    subscriptions: SubscriptionRepository
-    processed_events: ProcessedEventRepository
+    # Read-only properties, so an adapter may expose its concrete repositories.
+    @property
+    def users(self) -> UserRepository: ...
+
+    @property
+    def chatrooms(self) -> ChatroomRepository: ...
+
+    @property
+    def messages(self) -> MessageRepository: ...
+
+    @property
+    def subscriptions(self) -> SubscriptionRepository: ...
+
+    @property
+    def processed_events(self) -> ProcessedEventRepository: ...
 
     async def __aenter__(self) -> Self: ...
 

@@ -1,0 +1,32 @@
+"""Sessions: `nox` runs tests, lint and typecheck; `nox -s bench` benchmarks."""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.sessions = ["tests", "lint", "typecheck"]
+nox.options.reuse_existing_virtualenvs = True
+nox.options.error_on_missing_interpreters = True
+
+PYTHON = "3.11"
+
+
+@nox.session(python=PYTHON)
+def tests(session: nox.Session) -> None:
+    """Unit and integration tests (integration needs PostgreSQL and Redis)."""
+    session.install("-e", ".[test]")
+    # pytest exits 5 when it collects nothing; nox treats that as a failure.
+    session.run("pytest", "tests/unit", "tests/integration", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def lint(session: nox.Session) -> None:
+    session.install("ruff>=0.6")
+    session.run("ruff", "check", "src", "tests", "noxfile.py")
+    session.run("ruff", "format", "--check", "src", "tests", "noxfile.py")
+
+
+@nox.session(python=PYTHON)
+def typecheck(session: nox.Session) -> None:
+    session.install("-e", ".[test]", "mypy>=1.11")
+    session.run("mypy", "--strict", "src")
