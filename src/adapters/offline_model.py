@@ -1,0 +1,67 @@
+"""A chat model that needs no network: the embedded default when no
+GEMINI_API_KEY is configured. It says plainly that it is not Gemini."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections.abc import Awaitable, Callable
+
+from gemini_core.model import Role
+from gemini_core.ports import DeltaSink, ModelReply, ModelRequest
+
+ECHO_LIMIT = 200
+DELTAS = 4
+
+
+class OfflineChatModel:
+    """Answers deterministically from the last user turn, streamed in a few
+    deltas ``delay`` seconds apart (0 for none)."""
+
+    def __init__(
+        self,
+        *,
+        delay: float = 0.05,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        if delay < 0:
+            raise ValueError("delay must not be negative")
+        self._delay = delay
+        self._sleep = sleep
+
+    async def generate(self, request: ModelRequest, on_delta: DeltaSink) -> ModelReply:
+        text = answer_for(request)
+        for index, delta in enumerate(split_deltas(text, DELTAS)):
+            if index and self._delay:
+                await self._sleep(self._delay)
+            await on_delta(delta)
+        prompt_words = sum(_words(turn.text) for turn in request.turns)
+        prompt_words += _words(request.system_instruction or "")
+        return ModelReply(
+            text=text, finish_reason="STOP", prompt_tokens=prompt_words, output_tokens=_words(text)
+        )
+
+
+def answer_for(request: ModelRequest) -> str:
+    prompt = next((turn.text for turn in reversed(request.turns) if turn.role is Role.USER), "")
+    echo = " ".join(prompt.split())
+    if len(echo) > ECHO_LIMIT:
+        echo = echo[: ECHO_LIMIT - 1].rstrip() + "…"
+    turns = len(request.turns)
+    return (
+        "[offline model] This server has no GEMINI_API_KEY configured, so this answer "
+        f'was made locally. You said: "{echo}" '
+        f"(this conversation has {turns} turn{'' if turns == 1 else 's'} so far)."
+    )
+
+
+def split_deltas(text: str, count: int) -> list[str]:
+    """``text`` in about ``count`` pieces cut at spaces; joined they give ``text`` back."""
+    words = text.split(" ")
+    size = max(1, math.ceil(len(words) / count))
+    chunks = [" ".join(words[i : i + size]) for i in range(0, len(words), size)]
+    return [chunks[0], *(" " + chunk for chunk in chunks[1:])]
+
+
+def _words(text: str) -> int:
+    return len(text.split())
