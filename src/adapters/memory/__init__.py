@@ -1,0 +1,20 @@
+"""In-process adapters: the embedded default, for one process and no services.
+
+State lives in plain dicts inside the adapter object. Every check-and-set runs
+without an ``await`` in between, which is what makes it atomic on one event
+loop; nothing here is shared between processes.
+"""
+
+from adapters.memory.chatroom_list_cache import InMemoryChatroomListCache
+from adapters.memory.events import InMemoryEventBus
+from adapters.memory.otp_store import InMemoryOtpStore
+from adapters.memory.quota_counter import InMemoryQuotaCounter
+from adapters.memory.rate_limiter import InMemoryRateLimiter
+
+__all__ = [
+    "InMemoryChatroomListCache",
+    "InMemoryEventBus",
+    "InMemoryOtpStore",
+    "InMemoryQuotaCounter",
+    "InMemoryRateLimiter",
+]

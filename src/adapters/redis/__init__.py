@@ -1,0 +1,22 @@
+"""Redis adapters: state shared by every API process and worker.
+
+Each adapter takes a ``redis.asyncio.Redis`` client and a key prefix. Every
+check-and-set is one Lua script or one MULTI/EXEC, so concurrent callers in
+any number of processes see one order. Redis errors propagate unchanged (the
+caller picks the fallback), except when publishing a live event, which is
+best effort and only logged.
+"""
+
+from adapters.redis.chatroom_list_cache import RedisChatroomListCache
+from adapters.redis.events import RedisEventBus
+from adapters.redis.otp_store import RedisOtpStore
+from adapters.redis.quota_counter import RedisQuotaCounter
+from adapters.redis.rate_limiter import RedisRateLimiter
+
+__all__ = [
+    "RedisChatroomListCache",
+    "RedisEventBus",
+    "RedisOtpStore",
+    "RedisQuotaCounter",
+    "RedisRateLimiter",
+]

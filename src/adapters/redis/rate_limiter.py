@@ -1,0 +1,59 @@
+"""Fixed-window counters in Redis."""
+
+from __future__ import annotations
+
+import redis.asyncio as aioredis
+
+# KEYS[1] counter; ARGV: limit, window (ms). Returns -1 when counted, else the
+# milliseconds left in the window.
+_HIT = """
+local count = tonumber(redis.call('GET', KEYS[1]) or '0')
+if count >= tonumber(ARGV[1]) then
+  local left = redis.call('PTTL', KEYS[1])
+  if left == -1 then
+    redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  end
+  if left < 0 then
+    left = tonumber(ARGV[2])
+  end
+  return left
+end
+if redis.call('INCR', KEYS[1]) == 1 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return -1
+"""
+
+
+def _seconds(milliseconds: int) -> int:
+    """Whole seconds, rounded up, at least 1."""
+    return max(1, -(-milliseconds // 1000))
+
+
+class RedisRateLimiter:
+    """``RateLimiter`` with a counter per key, ``{prefix}rate:{key}``, that
+    expires when its window (started by the first hit) ends.
+
+    Redis errors propagate.
+    """
+
+    def __init__(self, client: aioredis.Redis, prefix: str = "gc:") -> None:
+        self._client = client
+        self._prefix = prefix
+        self._hit = client.register_script(_HIT)
+
+    def _key(self, key: str) -> str:
+        return f"{self._prefix}rate:{key}"
+
+    async def hit(self, key: str, limit: int, window_seconds: int) -> int | None:
+        left = int(await self._hit(keys=[self._key(key)], args=[limit, window_seconds * 1000]))
+        return None if left < 0 else _seconds(left)
+
+    async def blocked(self, key: str, limit: int) -> int | None:
+        async with self._client.pipeline(transaction=True) as pipe:
+            pipe.get(self._key(key))
+            pipe.pttl(self._key(key))
+            count, left = await pipe.execute()
+        if count is None or int(count) < limit:
+            return None
+        return _seconds(int(left))

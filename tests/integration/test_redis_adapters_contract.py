@@ -1,0 +1,139 @@
+"""The Redis adapters against their ports' contracts, on real time."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+
+from adapters.redis import (
+    RedisChatroomListCache,
+    RedisEventBus,
+    RedisOtpStore,
+    RedisQuotaCounter,
+    RedisRateLimiter,
+)
+from gemini_core.model.quota import utc_day
+from tests.contracts.chatroom_list_cache import ChatroomListCacheContract, page_of
+from tests.contracts.events import EventBusContract, created
+from tests.contracts.otp_store import OtpStoreContract, challenge
+from tests.contracts.quota_counter import QuotaCounterContract
+from tests.contracts.rate_limiter import RateLimiterContract
+
+pytestmark = pytest.mark.integration
+
+
+class RealClock:
+    """Redis keeps its own time, so the contracts' clock is the real one."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    async def advance(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
+
+@pytest.fixture
+def clock() -> RealClock:
+    return RealClock()
+
+
+class TestRedisOtpStore(OtpStoreContract):
+    @pytest.fixture
+    def store(self, redis_client: aioredis.Redis, redis_prefix: str) -> RedisOtpStore:
+        return RedisOtpStore(redis_client, prefix=redis_prefix)
+
+
+class TestRedisRateLimiter(RateLimiterContract):
+    @pytest.fixture
+    def limiter(self, redis_client: aioredis.Redis, redis_prefix: str) -> RedisRateLimiter:
+        return RedisRateLimiter(redis_client, prefix=redis_prefix)
+
+
+class TestRedisQuotaCounter(QuotaCounterContract):
+    @pytest.fixture
+    def counter(self, redis_client: aioredis.Redis, redis_prefix: str) -> RedisQuotaCounter:
+        return RedisQuotaCounter(redis_client, prefix=redis_prefix)
+
+
+class TestRedisChatroomListCache(ChatroomListCacheContract):
+    @pytest.fixture
+    def cache(self, redis_client: aioredis.Redis, redis_prefix: str) -> RedisChatroomListCache:
+        return RedisChatroomListCache(redis_client, prefix=redis_prefix)
+
+
+class TestRedisEventBus(EventBusContract):
+    @pytest.fixture
+    def bus(self, redis_client: aioredis.Redis, redis_prefix: str) -> RedisEventBus:
+        return RedisEventBus(redis_client, prefix=redis_prefix)
+
+
+# What only the Redis adapters promise.
+
+
+async def test_every_key_is_prefixed_and_expires(
+    redis_client: aioredis.Redis, redis_prefix: str
+) -> None:
+    user = uuid.uuid4()
+    now = datetime.now(UTC)
+    await RedisOtpStore(redis_client, redis_prefix).put(challenge())
+    await RedisRateLimiter(redis_client, redis_prefix).hit("k", 3, 60)
+    await RedisQuotaCounter(redis_client, redis_prefix).take(
+        user, utc_day(now), 5, now + timedelta(hours=1)
+    )
+    cache = RedisChatroomListCache(redis_client, redis_prefix)
+    generation, _ = await cache.lookup(user, "first")
+    await cache.store(user, generation, "first", page_of(user, "a"), 60)
+    await cache.invalidate(user)
+
+    keys = [key async for key in redis_client.scan_iter(match="*", count=1000)]
+    ours = [key for key in keys if key.startswith(redis_prefix.encode())]
+    # otp, rate, quota, cache page, cache generation
+    assert len(ours) == 5
+    for key in ours:
+        assert await redis_client.pttl(key) > 0, key
+
+
+def unreachable_client() -> aioredis.Redis:
+    # Nothing listens on port 1: every command fails to connect, at once.
+    return aioredis.Redis(
+        host="127.0.0.1", port=1, socket_connect_timeout=1, retry=Retry(NoBackoff(), 0)
+    )
+
+
+async def test_publish_failure_is_logged_and_swallowed(
+    caplog: pytest.LogCaptureFixture, redis_prefix: str
+) -> None:
+    client = unreachable_client()
+    bus = RedisEventBus(client, prefix=redis_prefix)
+    try:
+        with caplog.at_level(logging.WARNING, logger="adapters.redis.events"):
+            await bus.publish(created(uuid.uuid4()))
+    finally:
+        await client.aclose()
+
+    assert any("publishing message.created" in r.getMessage() for r in caplog.records)
+
+
+async def test_other_redis_errors_propagate(redis_prefix: str) -> None:
+    client = unreachable_client()
+    try:
+        with pytest.raises(aioredis.ConnectionError):
+            await RedisQuotaCounter(client, redis_prefix).used(uuid.uuid4(), "2030-01-01")
+    finally:
+        await client.aclose()
+
+
+def test_binary_adapters_refuse_a_decoding_client(redis_server_url: str) -> None:
+    client = aioredis.Redis.from_url(redis_server_url, decode_responses=True)
+
+    with pytest.raises(ValueError, match="decode_responses"):
+        RedisChatroomListCache(client)
+    with pytest.raises(ValueError, match="decode_responses"):
+        RedisEventBus(client)

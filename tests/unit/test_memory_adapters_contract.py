@@ -1,0 +1,127 @@
+"""The in-process adapters against their ports' contracts, on a fake clock."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from adapters.memory import (
+    InMemoryChatroomListCache,
+    InMemoryEventBus,
+    InMemoryOtpStore,
+    InMemoryQuotaCounter,
+    InMemoryRateLimiter,
+)
+from tests.contracts.chatroom_list_cache import ChatroomListCacheContract, page_of
+from tests.contracts.events import EventBusContract, created
+from tests.contracts.otp_store import RIGHT, OtpStoreContract, challenge
+from tests.contracts.quota_counter import QuotaCounterContract
+from tests.contracts.rate_limiter import RateLimiterContract
+
+
+class SteppingClock:
+    """Time that moves only when told to. Unlike ``tests.support.fakes.FakeClock``
+    its ``advance`` is async, as the contracts await it (the Redis suites
+    sleep there); this module's ``clock`` fixture shadows the conftest one."""
+
+    def __init__(self) -> None:
+        self.moment = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self.moment
+
+    async def advance(self, seconds: float) -> None:
+        self.moment += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def clock() -> SteppingClock:
+    return SteppingClock()
+
+
+class TestInMemoryOtpStore(OtpStoreContract):
+    @pytest.fixture
+    def store(self, clock: SteppingClock) -> InMemoryOtpStore:
+        return InMemoryOtpStore(clock)
+
+
+class TestInMemoryRateLimiter(RateLimiterContract):
+    @pytest.fixture
+    def limiter(self, clock: SteppingClock) -> InMemoryRateLimiter:
+        return InMemoryRateLimiter(clock)
+
+
+class TestInMemoryQuotaCounter(QuotaCounterContract):
+    @pytest.fixture
+    def counter(self, clock: SteppingClock) -> InMemoryQuotaCounter:
+        return InMemoryQuotaCounter(clock)
+
+
+class TestInMemoryChatroomListCache(ChatroomListCacheContract):
+    @pytest.fixture
+    def cache(self, clock: SteppingClock) -> InMemoryChatroomListCache:
+        return InMemoryChatroomListCache(clock)
+
+
+class TestInMemoryEventBus(EventBusContract):
+    @pytest.fixture
+    def bus(self) -> InMemoryEventBus:
+        return InMemoryEventBus()
+
+
+# What only the in-process adapters promise: bounded memory.
+
+
+async def test_slow_subscriber_loses_oldest_events_without_blocking_the_publisher() -> None:
+    bus = InMemoryEventBus(queue_size=2)
+    room = uuid.uuid4()
+    stream = await bus.subscribe(room)
+    events = [created(room, content=str(i)) for i in range(10)]
+
+    for event in events:
+        await bus.publish(event)
+
+    assert [await stream.next(0) for _ in range(3)] == [events[8], events[9], None]
+
+
+async def test_cache_keeps_at_most_the_configured_pages_per_user(clock: SteppingClock) -> None:
+    cache = InMemoryChatroomListCache(clock, max_pages_per_user=2)
+    user = uuid.uuid4()
+    generation, _ = await cache.lookup(user, "p0")
+    for key in ("p0", "p1", "p2"):
+        await cache.store(user, generation, key, page_of(user, key), 60)
+
+    assert (await cache.lookup(user, "p0"))[1] is None
+    assert (await cache.lookup(user, "p1"))[1] is not None
+    assert (await cache.lookup(user, "p2"))[1] is not None
+
+
+async def test_cache_forgets_least_recent_user_and_never_reuses_a_generation(
+    clock: SteppingClock,
+) -> None:
+    cache = InMemoryChatroomListCache(clock, max_users=1)
+    user, other = uuid.uuid4(), uuid.uuid4()
+    stale_generation, _ = await cache.lookup(user, "first")
+    await cache.invalidate(user)
+    await cache.lookup(other, "first")  # evicts ``user``
+
+    await cache.store(user, stale_generation, "first", page_of(user, "old"), 60)
+    generation, page = await cache.lookup(user, "first")
+
+    assert page is None
+    assert generation not in (stale_generation, stale_generation + 1)
+
+
+async def test_otp_store_drops_the_oldest_challenge_past_its_bound(clock: SteppingClock) -> None:
+    store = InMemoryOtpStore(clock, max_entries=2)
+    numbers = ["+15550000001", "+15550000002", "+15550000003"]
+    expires_at = clock.now() + timedelta(minutes=5)
+    for number in numbers:
+        await store.put(challenge(mobile=number, expires_at=expires_at))
+    keys = [challenge(mobile=number).key for number in numbers]
+
+    outcomes = [(await store.attempt(key, RIGHT, clock.now(), 5)).value for key in keys]
+
+    assert outcomes == ["absent", "accepted", "accepted"]
