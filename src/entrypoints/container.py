@@ -20,6 +20,9 @@ from datetime import timedelta
 from typing import Any
 
 import punq
+from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
 from sqlalchemy.ext.asyncio import AsyncEngine
 from taskiq import AsyncBroker
 
@@ -33,6 +36,13 @@ from adapters.memory import (
     InMemoryRateLimiter,
 )
 from adapters.otp_delivery import LogOtpSender, ResponseOtpSender
+from adapters.redis import (
+    RedisChatroomListCache,
+    RedisEventBus,
+    RedisOtpStore,
+    RedisQuotaCounter,
+    RedisRateLimiter,
+)
 from adapters.sqlalchemy import SqlUnitOfWorkFactory, create_engine, upgrade_schema
 from adapters.system_clock import SystemClock
 from adapters.taskiq_queue import TaskiqReplyQueue
@@ -78,6 +88,8 @@ class Adapters:
     subscriber: EventSubscriber
     queue: ReplyQueue
     model: ChatModel
+    # The shared Redis client when REDIS_URL is set (readiness checks use it).
+    redis: Redis | None = None
 
 
 def _otp_secret(settings: Settings) -> bytes:
@@ -116,21 +128,23 @@ async def open_adapters(settings: Settings, **overrides: Any) -> AsyncIterator[A
         await upgrade_schema(engine)
     clock: Clock = overrides.get("clock") or SystemClock()
     broker = make_broker(settings)
-    events = InMemoryEventBus()
+    redis_client = _redis_client(settings) if settings.redis_url else None
+    shared = _shared_state(settings, clock, redis_client)
     adapters = Adapters(
         engine=engine,
         broker=broker,
         clock=clock,
         uow=SqlUnitOfWorkFactory(engine),
-        otp_store=InMemoryOtpStore(clock),
+        otp_store=shared["otp_store"],
         otp_sender=ResponseOtpSender() if settings.otp_delivery == "response" else LogOtpSender(),
-        rate_limiter=InMemoryRateLimiter(clock=clock),
+        rate_limiter=shared["rate_limiter"],
         hasher=Argon2PasswordHasher(),
         tokens=JwtTokenIssuer(settings.jwt_secret, ttl_seconds=settings.access_token_ttl),
-        quota_counter=InMemoryQuotaCounter(clock=clock),
-        list_cache=InMemoryChatroomListCache(clock=clock),
-        publisher=events,
-        subscriber=events,
+        quota_counter=shared["quota_counter"],
+        list_cache=shared["list_cache"],
+        publisher=shared["events"],
+        subscriber=shared["events"],
+        redis=redis_client,
         queue=TaskiqReplyQueue(register_reply_task(broker)),
         model=overrides["model"] if "model" in overrides else _chat_model(settings),
     )
@@ -140,6 +154,44 @@ async def open_adapters(settings: Settings, **overrides: Any) -> AsyncIterator[A
         yield adapters
     finally:
         await engine.dispose()
+        if redis_client is not None:
+            await redis_client.aclose()
+
+
+def _redis_client(settings: Settings) -> Redis:
+    # Short timeouts: the client's defaults block for about a minute on a
+    # paused server; an outage must turn into a fast fallback or 503.
+    assert settings.redis_url is not None
+    return Redis.from_url(
+        settings.redis_url,
+        socket_timeout=2.0,
+        socket_connect_timeout=1.0,
+        health_check_interval=10,
+        retry=Retry(ExponentialBackoff(cap=0.2, base=0.02), retries=1),
+        max_connections=200,
+    )
+
+
+def _shared_state(settings: Settings, clock: Clock, client: Redis | None) -> dict[str, Any]:
+    """Adapters whose state every process must share: Redis when configured,
+    else in-process (one process serves everything)."""
+    if client is None:
+        events = InMemoryEventBus()
+        return {
+            "otp_store": InMemoryOtpStore(clock),
+            "rate_limiter": InMemoryRateLimiter(clock=clock),
+            "quota_counter": InMemoryQuotaCounter(clock=clock),
+            "list_cache": InMemoryChatroomListCache(clock=clock),
+            "events": events,
+        }
+    prefix = settings.redis_prefix
+    return {
+        "otp_store": RedisOtpStore(client, prefix),
+        "rate_limiter": RedisRateLimiter(client, prefix),
+        "quota_counter": RedisQuotaCounter(client, prefix),
+        "list_cache": RedisChatroomListCache(client, prefix),
+        "events": RedisEventBus(client, prefix),
+    }
 
 
 def build_container(settings: Settings, adapters: Adapters) -> punq.Container:
@@ -150,6 +202,7 @@ def build_container(settings: Settings, adapters: Adapters) -> punq.Container:
     tiers = TierReader(uow=adapters.uow, clock=adapters.clock)
     quota = QuotaService(
         counter=adapters.quota_counter,
+        uow=adapters.uow,
         tiers=tiers,
         clock=adapters.clock,
         basic_limit=settings.basic_daily_limit,
@@ -203,27 +256,42 @@ def build_container(settings: Settings, adapters: Adapters) -> punq.Container:
 
 @contextlib.asynccontextmanager
 async def run_replies(settings: Settings, container: punq.Container) -> AsyncIterator[None]:
-    """Run the reply pipeline of this process: the broker and the sweep."""
+    """The API process's part of the reply pipeline.
+
+    Embedded default: the in-memory broker runs the replies here, and the
+    sweep runs here too. With Redis the API only enqueues; starting the
+    broker creates the consumer group before the first enqueue (a group made
+    later would never see earlier messages), and the workers sweep.
+    """
     adapters: Adapters = container.resolve(Adapters)
-    replies: ReplyService = container.resolve(ReplyService)
-    adapters.broker.state.reply_service = replies
+    adapters.broker.state.reply_service = container.resolve(ReplyService)
     await adapters.broker.startup()
-    sweep = asyncio.create_task(_sweep_forever(settings, replies, adapters.queue))
+    sweep = None if settings.redis_url else asyncio.create_task(sweep_forever(settings, container))
     try:
         yield
     finally:
-        sweep.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await sweep
+        if sweep is not None:
+            sweep.cancel()
+            await asyncio.gather(sweep, return_exceptions=True)
         await adapters.broker.shutdown()
 
 
-async def _sweep_forever(settings: Settings, replies: ReplyService, queue: ReplyQueue) -> None:
+async def sweep_forever(settings: Settings, container: punq.Container) -> None:
+    """Every ``sweep_interval``: re-enqueue replies left pending, fail the
+    hopeless ones. With several workers a Redis lock lets one sweep a round."""
+    adapters: Adapters = container.resolve(Adapters)
+    replies: ReplyService = container.resolve(ReplyService)
+    lock_key = f"{settings.redis_prefix}sweep-lock"
+    lock_ms = int(settings.sweep_interval * 1000 * 0.9)
     while True:
         await asyncio.sleep(settings.sweep_interval)
         try:
+            if adapters.redis is not None and not await adapters.redis.set(
+                lock_key, "1", nx=True, px=lock_ms
+            ):
+                continue
             await replies.sweep(
-                queue,
+                adapters.queue,
                 requeue_after=timedelta(seconds=settings.reply_requeue_after),
                 fail_after=timedelta(seconds=settings.reply_fail_after),
             )

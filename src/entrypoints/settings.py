@@ -33,6 +33,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     database_url: str = ""
     db_pool_size: int = 10
     redis_url: str | None = None
+    # Every Redis key and the queue's stream start with this, so several
+    # deployments (or test runs) can share one Redis.
+    redis_prefix: str = "gc:"
     jwt_secret: str = ""
     access_token_ttl: int = 3600
     otp_delivery: Literal["response", "log"] = "response"
@@ -54,6 +57,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     log_level: str = "INFO"
     # Seconds a reply may stay pending before the sweep re-enqueues it, and
     # before it gives up and fails it.
+    # A reply's task unacknowledged this long is handed to another worker;
+    # must exceed REPLY_DEADLINE_SECONDS so a healthy slow reply runs once.
+    # Unset: the deadline plus 30 s.
+    reply_redeliver_after: float = 0.0
+    reclaim_interval: float = 5.0
     reply_requeue_after: float = 180.0
     reply_fail_after: float = 900.0
     sweep_interval: float = 30.0
@@ -127,6 +135,7 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], object]]] = {
     "DATABASE_URL": ("database_url", _url(*_DATABASE_SCHEMES)),
     "DB_POOL_SIZE": ("db_pool_size", _int(1)),
     "REDIS_URL": ("redis_url", _url("redis", "rediss", "unix")),
+    "REDIS_PREFIX": ("redis_prefix", _text),
     "JWT_SECRET": ("jwt_secret", _text),
     "ACCESS_TOKEN_TTL": ("access_token_ttl", _int(60)),
     "OTP_DELIVERY": ("otp_delivery", _choice("response", "log")),
@@ -146,6 +155,8 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], object]]] = {
     "PRO_DAILY_LIMIT": ("pro_daily_limit", _int(0)),
     "WORKER_CONCURRENCY": ("worker_concurrency", _int(1)),
     "LOG_LEVEL": ("log_level", _choice("DEBUG", "INFO", "WARNING", "ERROR")),
+    "REPLY_REDELIVER_AFTER": ("reply_redeliver_after", _float),
+    "RECLAIM_INTERVAL": ("reclaim_interval", _float),
     "REPLY_REQUEUE_AFTER": ("reply_requeue_after", _float),
     "REPLY_FAIL_AFTER": ("reply_fail_after", _float),
     "SWEEP_INTERVAL": ("sweep_interval", _float),
@@ -170,6 +181,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             raise SettingsError(f"{variable}: {exc}") from None
     settings = Settings(**values)  # type: ignore[arg-type]
     _check_production(settings, env)
+    _check_reply_timing(settings)
     return _with_defaults(settings)
 
 
@@ -186,9 +198,22 @@ def _check_production(settings: Settings, env: Mapping[str, str]) -> None:
         raise SettingsError("DATABASE_URL: production needs a database URL")
 
 
+def _check_reply_timing(settings: Settings) -> None:
+    deadline = settings.reply_deadline_seconds
+    if settings.reply_redeliver_after and settings.reply_redeliver_after <= deadline:
+        raise SettingsError(
+            "REPLY_REDELIVER_AFTER: must exceed REPLY_DEADLINE_SECONDS, or a slow reply "
+            "would be handed to a second worker while the first still runs it"
+        )
+    if settings.reply_requeue_after <= deadline:
+        raise SettingsError("REPLY_REQUEUE_AFTER: must exceed REPLY_DEADLINE_SECONDS")
+
+
 def _with_defaults(settings: Settings) -> Settings:
-    """Fill what the embedded default derives from DATA_DIR."""
+    """Fill what is derived: the embedded default's paths, redelivery timing."""
     changes: dict[str, object] = {}
+    if not settings.reply_redeliver_after:
+        changes["reply_redeliver_after"] = settings.reply_deadline_seconds + 30.0
     if not settings.database_url:
         path = (settings.data_dir / "gemini-clone.sqlite3").resolve()
         changes["database_url"] = f"sqlite+aiosqlite:///{path}"

@@ -17,7 +17,9 @@ import pytest
 import redis
 import redis.asyncio as aioredis
 
-POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+POSTGRES_ADMIN_URL = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")
 # Integration tests use this Redis db and a unique key prefix per test.
 REDIS_TEST_DB = int(os.environ.get("TEST_REDIS_DB", "9"))
@@ -75,9 +77,7 @@ def redis_prefix() -> str:
 
 @pytest.fixture
 async def redis_client(redis_server_url: str, redis_prefix: str) -> AsyncIterator[aioredis.Redis]:
-    client = aioredis.Redis.from_url(
-        redis_server_url, socket_timeout=2, socket_connect_timeout=2
-    )
+    client = aioredis.Redis.from_url(redis_server_url, socket_timeout=2, socket_connect_timeout=2)
     try:
         yield client
     finally:

@@ -19,6 +19,7 @@ from adapters.redis import (
     RedisQuotaCounter,
     RedisRateLimiter,
 )
+from gemini_core.errors import ServiceUnavailable
 from gemini_core.model.quota import utc_day
 from tests.contracts.chatroom_list_cache import ChatroomListCacheContract, page_of
 from tests.contracts.events import EventBusContract, created
@@ -121,11 +122,12 @@ async def test_publish_failure_is_logged_and_swallowed(
     assert any("publishing message.created" in r.getMessage() for r in caplog.records)
 
 
-async def test_other_redis_errors_propagate(redis_prefix: str) -> None:
+async def test_an_unreachable_redis_is_service_unavailable(redis_prefix: str) -> None:
     client = unreachable_client()
     try:
-        with pytest.raises(aioredis.ConnectionError):
+        with pytest.raises(ServiceUnavailable) as raised:
             await RedisQuotaCounter(client, redis_prefix).used(uuid.uuid4(), "2030-01-01")
+        assert isinstance(raised.value.__cause__, aioredis.ConnectionError)
     finally:
         await client.aclose()
 

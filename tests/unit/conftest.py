@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support.api import running_app, make_settings
+from tests.support.api import make_settings, running_app
 from tests.support.fakes import FakeClock, ScriptedModel, cheap_hasher
 
 

@@ -31,6 +31,7 @@ class Harness:
         self.counter = InMemoryQuotaCounter(clock)
         self.quota = QuotaService(
             counter=self.counter,
+            uow=uow,
             tiers=TierReader(uow=uow, clock=clock),
             clock=clock,
             basic_limit=5,

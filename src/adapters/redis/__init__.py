@@ -3,7 +3,8 @@
 Each adapter takes a ``redis.asyncio.Redis`` client and a key prefix. Every
 check-and-set is one Lua script or one MULTI/EXEC, so concurrent callers in
 any number of processes see one order. Redis errors propagate unchanged (the
-caller picks the fallback), except when publishing a live event, which is
+caller picks the fallback) — an unreachable server as the core's
+``ServiceUnavailable`` — except when publishing a live event, which is
 best effort and only logged.
 """
 

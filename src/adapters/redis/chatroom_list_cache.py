@@ -7,6 +7,7 @@ import uuid
 import msgspec
 import redis.asyncio as aioredis
 
+from adapters.redis.outage import unavailable_on_outage
 from gemini_core.ports import ChatroomPage
 
 # KEYS[1] generation; ARGV: page key up to the generation, the rest after it.
@@ -51,6 +52,7 @@ class RedisChatroomListCache:
     def _user_prefix(self, user_id: uuid.UUID) -> str:
         return f"{self._prefix}rooms:{user_id}:"
 
+    @unavailable_on_outage
     async def lookup(self, user_id: uuid.UUID, page_key: str) -> tuple[int, ChatroomPage | None]:
         user_prefix = self._user_prefix(user_id)
         generation, raw = await self._lookup(
@@ -59,6 +61,7 @@ class RedisChatroomListCache:
         page = None if raw is None else self._decoder.decode(raw)
         return int(generation), page
 
+    @unavailable_on_outage
     async def store(
         self,
         user_id: uuid.UUID,
@@ -73,6 +76,7 @@ class RedisChatroomListCache:
         key = f"{self._user_prefix(user_id)}{generation}:{page_key}"
         await self._client.set(key, self._encoder.encode(page), px=ttl_ms)
 
+    @unavailable_on_outage
     async def invalidate(self, user_id: uuid.UUID) -> None:
         key = f"{self._user_prefix(user_id)}gen"
         async with self._client.pipeline(transaction=True) as pipe:

@@ -11,6 +11,7 @@ import redis.asyncio as aioredis
 from redis.asyncio.client import PubSub
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from adapters.redis.outage import unavailable_on_outage
 from gemini_core.ports import EventStream, MessageEvent
 
 logger = logging.getLogger(__name__)
@@ -85,6 +86,7 @@ class RedisEventBus:
                 exc_info=True,
             )
 
+    @unavailable_on_outage
     async def subscribe(self, chatroom_id: uuid.UUID) -> EventStream:
         pubsub = self._client.pubsub()
         try:

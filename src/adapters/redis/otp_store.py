@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import redis.asyncio as aioredis
 
+from adapters.redis.outage import unavailable_on_outage
 from gemini_core.model import OtpChallenge
 from gemini_core.ports import OtpAttempt
 
@@ -55,6 +56,7 @@ class RedisOtpStore:
     def _key(self, key: str) -> str:
         return f"{self._prefix}otp:{key}"
 
+    @unavailable_on_outage
     async def put(self, challenge: OtpChallenge) -> None:
         key = self._key(challenge.key)
         expires_ms = _epoch_ms(challenge.expires_at)
@@ -71,6 +73,7 @@ class RedisOtpStore:
             pipe.pexpireat(key, expires_ms)
             await pipe.execute()
 
+    @unavailable_on_outage
     async def attempt(
         self, key: str, code_hmac: str, now: datetime, max_wrong_tries: int
     ) -> OtpAttempt:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import redis.asyncio as aioredis
 
+from adapters.redis.outage import unavailable_on_outage
 from gemini_core.ports import QuotaTake
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -54,6 +55,7 @@ class RedisQuotaCounter:
     def _key(self, user_id: uuid.UUID, day: str) -> str:
         return f"{self._prefix}quota:{user_id}:{day}"
 
+    @unavailable_on_outage
     async def take(
         self, user_id: uuid.UUID, day: str, limit: int | None, expires_at: datetime
     ) -> QuotaTake:
@@ -66,9 +68,11 @@ class RedisQuotaCounter:
         )
         return QuotaTake(allowed=bool(allowed), used=int(used))
 
+    @unavailable_on_outage
     async def give_back(self, user_id: uuid.UUID, day: str) -> None:
         await self._give_back(keys=[self._key(user_id, day)])
 
+    @unavailable_on_outage
     async def used(self, user_id: uuid.UUID, day: str) -> int:
         value = await self._client.get(self._key(user_id, day))
         return 0 if value is None else max(0, int(value))

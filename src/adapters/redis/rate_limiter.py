@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import redis.asyncio as aioredis
 
+from adapters.redis.outage import unavailable_on_outage
+
 # KEYS[1] counter; ARGV: limit, window (ms). Returns -1 when counted, else the
 # milliseconds left in the window.
 _HIT = """
@@ -45,10 +47,12 @@ class RedisRateLimiter:
     def _key(self, key: str) -> str:
         return f"{self._prefix}rate:{key}"
 
+    @unavailable_on_outage
     async def hit(self, key: str, limit: int, window_seconds: int) -> int | None:
         left = int(await self._hit(keys=[self._key(key)], args=[limit, window_seconds * 1000]))
         return None if left < 0 else _seconds(left)
 
+    @unavailable_on_outage
     async def blocked(self, key: str, limit: int) -> int | None:
         async with self._client.pipeline(transaction=True) as pipe:
             pipe.get(self._key(key))

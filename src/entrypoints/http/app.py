@@ -86,7 +86,15 @@ def _publish_to_state(state: State, adapters: Adapters, container: Any) -> None:
         async with adapters.engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
 
-    state.readiness_checks = {"database": database}
+    checks = {"database": database}
+    redis = adapters.redis
+    if redis is not None:
+
+        async def redis_ping() -> None:
+            await redis.ping()
+
+        checks["redis"] = redis_ping
+    state.readiness_checks = checks
 
 
 def _describe(settings: Settings) -> str:

@@ -8,6 +8,8 @@ from typing import Any
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from entrypoints.http.schemas import ErrorBody, ErrorEnvelope
 from gemini_core import errors as domain
@@ -138,7 +140,20 @@ def internal_error_handler(
     )
 
 
+def outage_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorEnvelope]:
+    """A backing service failed where the core did not expect it: 503, not 500."""
+    logger.warning("backing service unavailable on %s: %r", request.url.path, exc)
+    return envelope(
+        503,
+        "service_unavailable",
+        domain.ServiceUnavailable.default_message,
+        headers={"Retry-After": "5"},
+    )
+
+
 EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
+    RedisConnectionError: outage_handler,
+    RedisTimeoutError: outage_handler,
     domain.DomainError: domain_error_handler,
     HTTPException: http_error_handler,
     Exception: internal_error_handler,

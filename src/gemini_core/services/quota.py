@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from gemini_core.errors import QuotaExceeded
+from gemini_core.errors import QuotaExceeded, ServiceUnavailable
 from gemini_core.model import Quota, Tier
 from gemini_core.model.quota import next_utc_midnight, seconds_until, utc_day
-from gemini_core.ports import Clock, QuotaCounter
+from gemini_core.ports import Clock, QuotaCounter, QuotaTake, UnitOfWorkFactory
 from gemini_core.services.billing_tier import TierReader
 
 logger = logging.getLogger(__name__)
@@ -20,12 +20,14 @@ class QuotaService:
         self,
         *,
         counter: QuotaCounter,
+        uow: UnitOfWorkFactory,
         tiers: TierReader,
         clock: Clock,
         basic_limit: int,
         pro_limit: int | None,
     ) -> None:
         self._counter = counter
+        self._uow = uow
         self._tiers = tiers
         self._clock = clock
         self._limits = {Tier.BASIC: basic_limit, Tier.PRO: pro_limit}
@@ -39,7 +41,10 @@ class QuotaService:
         now = self._clock.now()
         limit = await self.limit_for(user_id)
         resets_at = next_utc_midnight(now)
-        taken = await self._counter.take(user_id, utc_day(now), limit, resets_at)
+        try:
+            taken = await self._counter.take(user_id, utc_day(now), limit, resets_at)
+        except ServiceUnavailable:
+            taken = await self._take_from_database(user_id, limit, now)
         if not taken.allowed:
             assert limit is not None
             raise QuotaExceeded(
@@ -51,11 +56,35 @@ class QuotaService:
 
     async def give_back(self, user_id: uuid.UUID, taken_at: datetime) -> None:
         """Return the unit taken at ``taken_at`` (its day's counter)."""
-        await self._counter.give_back(user_id, utc_day(taken_at))
+        try:
+            await self._counter.give_back(user_id, utc_day(taken_at))
+        except ServiceUnavailable:
+            # The database count already leaves failed replies out.
+            logger.warning("quota counter unavailable; unit for %s not returned there", user_id)
 
     async def usage(self, user_id: uuid.UUID) -> Quota:
         now = self._clock.now()
-        used = await self._counter.used(user_id, utc_day(now))
+        try:
+            used = await self._counter.used(user_id, utc_day(now))
+        except ServiceUnavailable:
+            used = await self._count_in_database(user_id, now)
         return Quota(
             limit=await self.limit_for(user_id), used=used, resets_at=next_utc_midnight(now)
         )
+
+    async def _count_in_database(self, user_id: uuid.UUID, now: datetime) -> int:
+        day_start = next_utc_midnight(now) - timedelta(days=1)
+        async with self._uow() as uow:
+            return await uow.messages.count_prompts_since(user_id, day_start)
+
+    async def _take_from_database(
+        self, user_id: uuid.UUID, limit: int | None, now: datetime
+    ) -> QuotaTake:
+        """The degraded path while the counter is down: count today's prompts
+        in the database. Not atomic across concurrent requests, so a burst may
+        pass the limit by a few; preferred to refusing every prompt."""
+        logger.warning("quota counter unavailable; counting today's prompts in the database")
+        used = await self._count_in_database(user_id, now)
+        if limit is not None and used >= limit:
+            return QuotaTake(allowed=False, used=used)
+        return QuotaTake(allowed=True, used=used + 1)
