@@ -1,0 +1,159 @@
+"""A loopback stand-in for the Gemini API, speaking its real wire format.
+
+``POST /v1beta/models/{model}:streamGenerateContent?alt=sse`` streams the
+answer in ``chunks`` SSE events spread over ``latency`` seconds;
+``:generateContent`` answers in one JSON body after ``latency``. Every
+request is recorded. Runs in a thread (tests) or as a script (benchmarks):
+
+    python -m tests.support.gemini_standin --port 8765 --latency 0.2
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import threading
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import uvicorn
+
+from tests.support.server import free_port
+
+Scope = dict[str, Any]
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+class GeminiStandIn:
+    def __init__(self, *, latency: float = 0.2, chunks: int = 4, answer: str | None = None):
+        self.latency = latency
+        self.chunks = chunks
+        self.answer = answer
+        self.requests: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
+
+    def _answer_for(self, body: dict[str, Any]) -> str:
+        if self.answer is not None:
+            return self.answer
+        # The last paragraph: earlier prompts still awaiting their replies
+        # are merged into the same user turn.
+        last = body["contents"][-1]["parts"][0]["text"].split("\n\n")[-1]
+        return f"Stand-in answer to: {last}"
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            while True:
+                message = await receive()
+                if message["type"] == "lifespan.startup":
+                    await send({"type": "lifespan.startup.complete"})
+                elif message["type"] == "lifespan.shutdown":
+                    await send({"type": "lifespan.shutdown.complete"})
+                    return
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        payload = json.loads(body or b"{}")
+        headers = {k.decode(): v.decode() for k, v in scope["headers"]}
+        with self._lock:
+            self.requests.append(
+                {
+                    "path": scope["path"],
+                    "query": scope["query_string"].decode(),
+                    "headers": headers,
+                    "body": payload,
+                    "at": time.time(),
+                }
+            )
+        text = self._answer_for(payload)
+        usage = {
+            "promptTokenCount": 7,
+            "candidatesTokenCount": len(text.split()),
+            "totalTokenCount": 7 + len(text.split()),
+        }
+        if scope["path"].endswith(":streamGenerateContent"):
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": [(b"content-type", b"text/event-stream")],
+                }
+            )
+            step = max(1, -(-len(text) // self.chunks))
+            pieces = [text[i : i + step] for i in range(0, len(text), step)]
+            for index, piece in enumerate(pieces):
+                await asyncio.sleep(self.latency / len(pieces))
+                last = index == len(pieces) - 1
+                candidate: dict[str, Any] = {
+                    "content": {"role": "model", "parts": [{"text": piece}]},
+                    "index": 0,
+                }
+                chunk: dict[str, Any] = {"candidates": [candidate], "modelVersion": "stand-in"}
+                if last:
+                    candidate["finishReason"] = "STOP"
+                    chunk["usageMetadata"] = usage
+                await send(
+                    {
+                        "type": "http.response.body",
+                        "body": b"data: " + json.dumps(chunk).encode() + b"\r\n\r\n",
+                        "more_body": not last,
+                    }
+                )
+            return
+        await asyncio.sleep(self.latency)
+        reply = {
+            "candidates": [
+                {
+                    "content": {"role": "model", "parts": [{"text": text}]},
+                    "finishReason": "STOP",
+                    "index": 0,
+                }
+            ],
+            "usageMetadata": usage,
+            "modelVersion": "stand-in",
+        }
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"application/json")],
+            }
+        )
+        await send({"type": "http.response.body", "body": json.dumps(reply).encode()})
+
+
+@contextmanager
+def running_standin(**options: Any) -> Iterator[tuple[str, GeminiStandIn]]:
+    """The stand-in on a free loopback port in a thread; yields (base URL, app)."""
+    app = GeminiStandIn(**options)
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}", app
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--latency", type=float, default=0.2)
+    parser.add_argument("--chunks", type=int, default=4)
+    args = parser.parse_args()
+    app = GeminiStandIn(latency=args.latency, chunks=args.chunks)
+    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning", access_log=False)
+
+
+if __name__ == "__main__":
+    main()
