@@ -17,12 +17,13 @@ import hmac
 import logging
 from collections.abc import AsyncIterator
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import punq
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from taskiq import AsyncBroker
 
@@ -49,6 +50,7 @@ from adapters.taskiq_queue import TaskiqReplyQueue
 from entrypoints.settings import Settings
 from entrypoints.worker import make_broker, register_reply_task
 from gemini_core.ports import (
+    BillingGateway,
     ChatModel,
     ChatroomListCache,
     Clock,
@@ -63,8 +65,18 @@ from gemini_core.ports import (
     TokenIssuer,
     UnitOfWorkFactory,
 )
-from gemini_core.services import AuthService, ChatService, QuotaService, ReplyService, TierReader
+from gemini_core.services import (
+    AuthService,
+    BillingService,
+    ChatService,
+    QuotaService,
+    ReplyService,
+    TierReader,
+)
 from gemini_core.services.reply_failure import ReplyFailure
+
+if TYPE_CHECKING:
+    from adapters.stripe import StripeBillingGateway
 
 logger = logging.getLogger(__name__)
 
@@ -90,6 +102,8 @@ class Adapters:
     model: ChatModel
     # The shared Redis client when REDIS_URL is set (readiness checks use it).
     redis: Redis | None = None
+    # None when Stripe is not configured: the billing routes answer 503.
+    billing: BillingGateway | None = None
 
 
 def _otp_secret(settings: Settings) -> bytes:
@@ -116,6 +130,26 @@ def _chat_model(settings: Settings) -> ChatModel:
     return OfflineChatModel()
 
 
+def _billing_gateway(settings: Settings) -> StripeBillingGateway | None:
+    key, price, secret = (
+        settings.stripe_secret_key,
+        settings.stripe_price_id,
+        settings.stripe_webhook_secret,
+    )
+    if not (key and price and secret):
+        return None
+    from adapters.stripe import StripeBillingGateway, StripeConfig
+
+    return StripeBillingGateway(
+        StripeConfig(
+            secret_key=key,
+            price_id=price,
+            webhook_secret=secret,
+            api_base=settings.stripe_api_base,
+        )
+    )
+
+
 @contextlib.asynccontextmanager
 async def open_adapters(settings: Settings, **overrides: Any) -> AsyncIterator[Adapters]:
     """Build every adapter for ``settings``; ``overrides`` replace chosen ones
@@ -130,6 +164,8 @@ async def open_adapters(settings: Settings, **overrides: Any) -> AsyncIterator[A
     broker = make_broker(settings)
     redis_client = _redis_client(settings) if settings.redis_url else None
     shared = _shared_state(settings, clock, redis_client)
+    # Built only when not overridden, and then closed below.
+    billing = None if "billing" in overrides else _billing_gateway(settings)
     adapters = Adapters(
         engine=engine,
         broker=broker,
@@ -147,12 +183,15 @@ async def open_adapters(settings: Settings, **overrides: Any) -> AsyncIterator[A
         redis=redis_client,
         queue=TaskiqReplyQueue(register_reply_task(broker)),
         model=overrides["model"] if "model" in overrides else _chat_model(settings),
+        billing=billing,
     )
     if overrides:
         adapters = dataclasses.replace(adapters, **overrides)
     try:
         yield adapters
     finally:
+        if billing is not None:
+            await billing.aclose()
         await engine.dispose()
         if redis_client is not None:
             await redis_client.aclose()
@@ -161,13 +200,21 @@ async def open_adapters(settings: Settings, **overrides: Any) -> AsyncIterator[A
 def _redis_client(settings: Settings) -> Redis:
     # Short timeouts: the client's defaults block for about a minute on a
     # paused server; an outage must turn into a fast fallback or 503.
+    # Only connection errors (a restarted server) are retried: a timed-out
+    # command may still run once the server answers, so retrying it could
+    # count a quota unit twice, and nested retries (health-check PING inside
+    # the command's retry) made one call on a paused server take ~8 s.
     assert settings.redis_url is not None
     return Redis.from_url(
         settings.redis_url,
         socket_timeout=2.0,
         socket_connect_timeout=1.0,
         health_check_interval=10,
-        retry=Retry(ExponentialBackoff(cap=0.2, base=0.02), retries=1),
+        retry=Retry(
+            ExponentialBackoff(cap=0.2, base=0.02),
+            retries=1,
+            supported_errors=(RedisConnectionError,),
+        ),
         max_connections=200,
     )
 
@@ -248,6 +295,15 @@ def build_container(settings: Settings, adapters: Adapters) -> punq.Container:
             clock=adapters.clock,
             system_instruction=settings.system_instruction or None,
             history_budget_chars=settings.history_budget_chars,
+        ),
+    )
+    container.register(
+        BillingService,
+        instance=BillingService(
+            uow=adapters.uow,
+            gateway=adapters.billing,
+            clock=adapters.clock,
+            public_url=settings.public_url,
         ),
     )
     container.register(EventSubscriber, instance=adapters.subscriber)

@@ -49,6 +49,14 @@ class AlreadySubscribed(Conflict):
     default_message = "you already have an active Pro subscription"
 
 
+class NoBillingAccount(Conflict):
+    """The user has never started a checkout, so there is no customer whose
+    portal could be opened (409: subscribe first)."""
+
+    code = "no_billing_account"
+    default_message = "you have no billing account yet; subscribe with POST /subscribe/pro first"
+
+
 class Unauthorized(DomainError):
     code = "unauthorized"
     default_message = "authentication is required"

@@ -20,12 +20,29 @@ from entrypoints.http.app import create_app
 from tests.support.api import make_settings
 from tests.support.fakes import cheap_hasher
 from tests.support.server import free_port
+from tests.support.stripe_loopback import (
+    DEFAULT_PRICE_ID,
+    DEFAULT_SECRET_KEY,
+    DEFAULT_WEBHOOK_SECRET,
+    StripeLoopback,
+)
 
 
 @pytest.fixture(scope="module")
 def live_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
     data_dir: Path = tmp_path_factory.mktemp("fuzz")
-    app = create_app(make_settings(data_dir), hasher=cheap_hasher())
+    # Billing configured against the loopback Stripe, so its routes are
+    # fuzzed for real rather than answering 503 billing_unavailable.
+    stripe = StripeLoopback()
+    stripe.start()
+    settings = make_settings(
+        data_dir,
+        STRIPE_SECRET_KEY=DEFAULT_SECRET_KEY,
+        STRIPE_PRICE_ID=DEFAULT_PRICE_ID,
+        STRIPE_WEBHOOK_SECRET=DEFAULT_WEBHOOK_SECRET,
+        STRIPE_API_BASE=stripe.base_url,
+    )
+    app = create_app(settings, hasher=cheap_hasher())
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
@@ -48,6 +65,7 @@ def live_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, di
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+        stripe.stop()
 
 
 @pytest.fixture(scope="module")

@@ -17,13 +17,20 @@ from sqlalchemy import text
 
 from entrypoints.container import Adapters, build_container, open_adapters, run_replies
 from entrypoints.http.controllers.auth import AuthController
+from entrypoints.http.controllers.billing import BillingController, StripeWebhookController
 from entrypoints.http.controllers.chatrooms import ChatroomController
 from entrypoints.http.controllers.health import health, ready
 from entrypoints.http.controllers.subscriptions import SubscriptionController
 from entrypoints.http.controllers.users import UserController
 from entrypoints.http.errors import EXCEPTION_HANDLERS
 from entrypoints.settings import Settings, load_settings
-from gemini_core.services import AuthService, ChatService, QuotaService, TierReader
+from gemini_core.services import (
+    AuthService,
+    BillingService,
+    ChatService,
+    QuotaService,
+    TierReader,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +56,8 @@ def create_app(settings: Settings | None = None, **adapter_overrides: Any) -> Li
             UserController,
             ChatroomController,
             SubscriptionController,
+            BillingController,
+            StripeWebhookController,
             health,
             ready,
         ],
@@ -80,6 +89,7 @@ def _publish_to_state(state: State, adapters: Adapters, container: Any) -> None:
     state.chat_service = container.resolve(ChatService)
     state.quota_service = container.resolve(QuotaService)
     state.tier_reader = container.resolve(TierReader)
+    state.billing_service = container.resolve(BillingService)
     state.event_subscriber = adapters.subscriber
 
     async def database() -> None:
