@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -35,19 +35,6 @@ pytestmark = [
     # The SDK hands httpx a str body with ``data=``, which httpx deprecates.
     pytest.mark.filterwarnings("ignore:Use 'content=:DeprecationWarning"),
 ]
-
-
-@pytest.fixture(scope="module")
-def running_server() -> Iterator[StripeLoopback]:
-    with StripeLoopback() as running:
-        yield running
-
-
-@pytest.fixture
-def server(running_server: StripeLoopback) -> Iterator[StripeLoopback]:
-    running_server.reset()
-    yield running_server
-    running_server.reset()
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import itertools
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -51,20 +51,6 @@ BILLING_LOGGER = "gemini_core.services.billing"
 # --------------------------------------------------------------------------
 # Fixtures and helpers (the PostgreSQL tests reuse the helpers)
 # --------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def running_server() -> Iterator[StripeLoopback]:
-    with StripeLoopback() as running:
-        yield running
-
-
-@pytest.fixture
-def server(running_server: StripeLoopback) -> Iterator[StripeLoopback]:
-    """One server per module (starting one takes a while), clean for each test."""
-    running_server.reset()
-    yield running_server
-    running_server.reset()
 
 
 def billing_env(server: StripeLoopback) -> dict[str, str]:

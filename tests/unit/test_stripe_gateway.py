@@ -12,7 +12,7 @@ import json
 import socket
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -41,20 +41,6 @@ pytestmark = pytest.mark.filterwarnings("ignore:Use 'content=:DeprecationWarning
 
 SUCCESS_URL = "http://localhost:8000/subscribe/success?session_id={CHECKOUT_SESSION_ID}"
 CANCEL_URL = "http://localhost:8000/subscribe/cancel"
-
-
-@pytest.fixture(scope="module")
-def running_server() -> Iterator[StripeLoopback]:
-    with StripeLoopback() as running:
-        yield running
-
-
-@pytest.fixture
-def server(running_server: StripeLoopback) -> Iterator[StripeLoopback]:
-    """One server per module (starting one takes a while), clean for each test."""
-    running_server.reset()
-    yield running_server
-    running_server.reset()
 
 
 @pytest.fixture
