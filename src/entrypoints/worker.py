@@ -38,7 +38,7 @@ def make_broker(settings: Settings) -> AsyncBroker:
             redeliver_after=settings.reply_redeliver_after,
             reclaim_interval=settings.reclaim_interval,
             xread_count=min(settings.worker_concurrency, 100),
-            socket_timeout=5.0,
+            socket_timeout=2.0,
             socket_connect_timeout=2.0,
         )
     return InMemoryBroker(max_async_tasks=settings.worker_concurrency, await_inplace=False)

@@ -11,7 +11,7 @@ import redis.asyncio as aioredis
 from redis.asyncio.client import PubSub
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from adapters.redis.outage import unavailable_on_outage
+from adapters.redis.outage import OUTAGE_ERRORS, breaker_for, unavailable_on_outage
 from gemini_core.ports import EventStream, MessageEvent
 
 logger = logging.getLogger(__name__)
@@ -74,11 +74,17 @@ class RedisEventBus:
         return f"{self._prefix}events:{chatroom_id}"
 
     async def publish(self, event: MessageEvent) -> None:
+        breaker = breaker_for(self._client)
+        if breaker.is_open:
+            return  # Redis is down: polling will show the message
         try:
             await self._client.publish(
                 self._channel(event.chatroom_id), self._encoder.encode(event)
             )
-        except Exception:
+            breaker.succeeded()
+        except Exception as exc:
+            if isinstance(exc, OUTAGE_ERRORS):
+                breaker.failed()
             logger.warning(
                 "publishing %s of message %s failed; clients will see it by polling",
                 event.type,

@@ -1,11 +1,20 @@
 """Redis being unreachable is an outage the core knows how to handle
-(``ServiceUnavailable``), not a bug: translate it at the adapter's edge."""
+(``ServiceUnavailable``), not a bug: translate it at the adapter's edge.
+
+A circuit breaker per client keeps an outage cheap: after a call fails to
+reach Redis, calls through the same client fail at once for
+``OPEN_SECONDS`` instead of each waiting out its socket timeout (a prompt
+touches Redis half a dozen times). Then one call is let through to probe,
+and success closes the breaker again.
+"""
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable
-from typing import ParamSpec, TypeVar
+import time
+import weakref
+from collections.abc import Callable, Coroutine
+from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
 
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -14,14 +23,64 @@ from gemini_core.errors import ServiceUnavailable
 
 P = ParamSpec("P")
 R = TypeVar("R")
+OPEN_SECONDS = 3.0
+OUTAGE_ERRORS = (RedisConnectionError, RedisTimeoutError, OSError)
 
 
-def unavailable_on_outage(method: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
+class CircuitBreaker:
+    def __init__(self, open_seconds: float = OPEN_SECONDS) -> None:
+        self._open_seconds = open_seconds
+        self._open_until = 0.0
+
+    @property
+    def is_open(self) -> bool:
+        now = time.monotonic()
+        if now < self._open_until:
+            return True
+        if self._open_until:
+            # Half-open: let this caller probe; others wait for its verdict.
+            self._open_until = now + self._open_seconds
+        return False
+
+    def failed(self) -> None:
+        self._open_until = time.monotonic() + self._open_seconds
+
+    def succeeded(self) -> None:
+        self._open_until = 0.0
+
+
+_breakers: weakref.WeakKeyDictionary[Any, CircuitBreaker] = weakref.WeakKeyDictionary()
+
+
+def breaker_for(client: Any) -> CircuitBreaker:
+    """The breaker shared by every adapter that uses ``client``."""
+    breaker = _breakers.get(client)
+    if breaker is None:
+        breaker = _breakers[client] = CircuitBreaker()
+    return breaker
+
+
+class _HasClient(Protocol):
+    _client: Any
+
+
+S = TypeVar("S", bound=_HasClient)
+
+
+def unavailable_on_outage(
+    method: Callable[Concatenate[S, P], Coroutine[Any, Any, R]],
+) -> Callable[Concatenate[S, P], Coroutine[Any, Any, R]]:
     @functools.wraps(method)
-    async def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+    async def wrapper(self: S, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        breaker = breaker_for(self._client)
+        if breaker.is_open:
+            raise ServiceUnavailable("Redis is unavailable")
         try:
-            return await method(*args, **kwargs)
-        except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
+            result = await method(self, *args, **kwargs)
+        except OUTAGE_ERRORS as exc:
+            breaker.failed()
             raise ServiceUnavailable("Redis is unavailable") from exc
+        breaker.succeeded()
+        return result
 
     return wrapper

@@ -1,0 +1,131 @@
+"""The daily quota through the API on the production adapters: PostgreSQL
+for storage, the Redis counter shared by every API process."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+import redis.asyncio as aioredis
+from sqlalchemy import text
+
+from adapters.sqlalchemy import create_engine, upgrade_schema
+from entrypoints.settings import Settings
+from gemini_core.model.quota import utc_day
+from tests.support.api import assert_error, login, make_settings, running_app
+from tests.support.fakes import ScriptedModel, cheap_hasher
+
+pytestmark = pytest.mark.integration
+
+JWT_SECRET = "integration-test-secret-of-at-least-32-bytes"
+
+
+@pytest.fixture
+async def migrated_database(postgres_database: str) -> str:
+    engine = create_engine(postgres_database, pool_size=1)
+    try:
+        await upgrade_schema(engine)
+    finally:
+        await engine.dispose()
+    return postgres_database
+
+
+@pytest.fixture
+def settings(
+    tmp_path: Path,
+    migrated_database: str,
+    redis_server_url: str,
+    redis_prefix: str,
+    # Requested for its clean-up: it deletes this test's keys afterwards.
+    redis_client: aioredis.Redis,
+) -> Settings:
+    return make_settings(
+        tmp_path,
+        DATABASE_URL=migrated_database,
+        REDIS_URL=redis_server_url,
+        REDIS_PREFIX=redis_prefix,
+        JWT_SECRET=JWT_SECRET,
+    )
+
+
+async def create_room(client: httpx.AsyncClient, headers: dict[str, str]) -> str:
+    response = await client.post("/chatroom", json={"name": "quota"}, headers=headers)
+    assert response.status_code == 201, response.text
+    return str(response.json()["data"]["chatroom"]["id"])
+
+
+async def user_id(client: httpx.AsyncClient, headers: dict[str, str]) -> uuid.UUID:
+    response = await client.get("/user/me", headers=headers)
+    assert response.status_code == 200, response.text
+    return uuid.UUID(response.json()["data"]["user"]["id"])
+
+
+async def stored_messages(database_url: str, room: str) -> list[tuple[str, str]]:
+    engine = create_engine(database_url, pool_size=1)
+    try:
+        async with engine.connect() as conn:
+            rows = await conn.execute(
+                text("SELECT role, status FROM messages WHERE chatroom_id = :room"),
+                {"room": uuid.UUID(room)},
+            )
+            return sorted((str(role), str(status)) for role, status in rows)
+    finally:
+        await engine.dispose()
+
+
+async def test_twenty_concurrent_prompts_give_exactly_five(
+    settings: Settings, redis_client: aioredis.Redis, redis_prefix: str
+) -> None:
+    async with running_app(settings, hasher=cheap_hasher(), model=ScriptedModel()) as client:
+        headers = await login(client)
+        room = await create_room(client, headers)
+        responses = await asyncio.gather(
+            *[
+                client.post(f"/chatroom/{room}/message", json={"content": f"q{i}"}, headers=headers)
+                for i in range(20)
+            ]
+        )
+        statuses = sorted(r.status_code for r in responses)
+        assert statuses == [202] * 5 + [429] * 15, [r.text for r in responses]
+        accepted = [r for r in responses if r.status_code == 202]
+        assert sorted(r.headers["RateLimit-Remaining"] for r in accepted) == list("01234")
+        for refused in (r for r in responses if r.status_code == 429):
+            body = assert_error(refused, 429, "quota_exceeded")
+            assert body["error"]["details"]["limit"] == 5
+            assert body["error"]["details"]["used"] == 5
+        owner = await user_id(client, headers)
+
+    # Only the accepted prompts and their pending replies were stored.
+    rows = await stored_messages(settings.database_url, room)
+    assert rows == sorted([("user", "completed")] * 5 + [("model", "pending")] * 5)
+    # The count is Redis's, under this deployment's prefix.
+    key = f"{redis_prefix}quota:{owner}:{utc_day(datetime.now(UTC))}"
+    assert await redis_client.get(key) == b"5"
+    assert 0 < await redis_client.pttl(key) <= 24 * 3600 * 1000
+
+
+async def test_every_api_process_sees_the_same_counter(settings: Settings) -> None:
+    async with (
+        running_app(settings, hasher=cheap_hasher(), model=ScriptedModel()) as app_a,
+        running_app(settings, hasher=cheap_hasher(), model=ScriptedModel()) as app_b,
+    ):
+        headers = await login(app_a)
+        room = await create_room(app_a, headers)
+        for i in range(5):
+            sent = await app_a.post(
+                f"/chatroom/{room}/message", json={"content": f"a{i}"}, headers=headers
+            )
+            assert sent.status_code == 202, sent.text
+        refused = await app_b.post(
+            f"/chatroom/{room}/message", json={"content": "b"}, headers=headers
+        )
+        body = assert_error(refused, 429, "quota_exceeded")
+        assert body["error"]["details"]["used"] == 5
+        status = await app_b.get("/subscription/status", headers=headers)
+        assert status.json()["data"]["usage"]["used_today"] == 5
+    rows = await stored_messages(settings.database_url, room)
+    assert len(rows) == 10
