@@ -22,11 +22,22 @@ def tests(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
     session.install("ruff>=0.6")
-    session.run("ruff", "check", "src", "tests", "noxfile.py")
-    session.run("ruff", "format", "--check", "src", "tests", "noxfile.py")
+    session.run("ruff", "check", "src", "tests", "bench", "noxfile.py")
+    session.run("ruff", "format", "--check", "src", "tests", "bench", "noxfile.py")
 
 
 @nox.session(python=PYTHON)
 def typecheck(session: nox.Session) -> None:
     session.install("-e", ".[test]", "mypy>=1.11")
     session.run("mypy", "--strict", "src")
+
+
+@nox.session(python=PYTHON)
+def bench(session: nox.Session) -> None:
+    """Benchmarks against PostgreSQL and Redis at 127.0.0.1 (not in the default run).
+
+    `nox -s bench` is the full run (about ten minutes); `nox -s bench -- --quick`
+    keeps the harness working in CI. Installs wrk with apt-get when missing.
+    """
+    session.install("-e", ".")
+    session.run("python", "-m", "bench.run", *session.posargs)

@@ -1,0 +1,1 @@
+"""Benchmarks of the API and the workers against a ceiling (``python -m bench.run``)."""

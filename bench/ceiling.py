@@ -1,0 +1,95 @@
+"""The ceiling: a bare Litestar route that answers with the bytes of one Redis GET.
+
+It is served exactly as ``gemini-clone serve --workers N`` serves the API
+(``entrypoints.cli.serve_processes``: the same uvicorn supervisor, host,
+process count, log level and no access log), and its Redis client is built
+with the same options as the API's, so the difference between the two is
+what the API does per request beyond one Redis round trip: authentication,
+SQL, the cache's generation lookup, building and encoding the response.
+
+    CEILING_KEY=gcbench:ceiling REDIS_URL=redis://127.0.0.1:6379/13 \\
+        python -m bench.ceiling --port 8100 --workers 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+from collections.abc import AsyncIterator
+
+import uvicorn
+from litestar import Litestar, Response, get
+from litestar.datastructures import State
+from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+
+from entrypoints.cli import serve_processes
+
+PATH = "/ceiling"
+
+
+def create_app() -> Litestar:
+    """The app factory uvicorn calls in each process."""
+    url = os.environ["REDIS_URL"]
+    key = os.environ["CEILING_KEY"]
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        # The options of entrypoints.container._redis_client.
+        client = Redis.from_url(
+            url,
+            socket_timeout=2.0,
+            socket_connect_timeout=1.0,
+            health_check_interval=10,
+            retry=Retry(ExponentialBackoff(cap=0.2, base=0.02), retries=1),
+            max_connections=200,
+        )
+        app.state.redis = client
+        try:
+            yield
+        finally:
+            await client.aclose()
+
+    @get(PATH)
+    async def ceiling(state: State) -> Response[bytes]:
+        body: bytes | None = await state.redis.get(key)
+        if body is None:
+            return Response(b"", status_code=404)
+        return Response(body, media_type="application/json")
+
+    return Litestar([ceiling], lifespan=[lifespan], openapi_config=None, debug=False)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--log-level", default="info")
+    args = parser.parse_args()
+    # As entrypoints.cli._serve does: the same supervisor and options.
+    if args.workers > 1:
+        sys.exit(
+            serve_processes(
+                "bench.ceiling:create_app",
+                host=args.host,
+                port=args.port,
+                workers=args.workers,
+                log_level=args.log_level,
+            )
+        )
+    else:
+        uvicorn.run(
+            create_app(),
+            host=args.host,
+            port=args.port,
+            log_level=args.log_level,
+            access_log=False,
+        )
+
+
+if __name__ == "__main__":
+    main()
