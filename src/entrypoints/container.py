@@ -35,6 +35,7 @@ from adapters.memory import (
     InMemoryOtpStore,
     InMemoryQuotaCounter,
     InMemoryRateLimiter,
+    InMemoryUserCache,
 )
 from adapters.otp_delivery import LogOtpSender, ResponseOtpSender
 from adapters.redis import (
@@ -43,6 +44,7 @@ from adapters.redis import (
     RedisOtpStore,
     RedisQuotaCounter,
     RedisRateLimiter,
+    RedisUserCache,
 )
 from adapters.sqlalchemy import SqlUnitOfWorkFactory, create_engine, upgrade_schema
 from adapters.system_clock import SystemClock
@@ -64,6 +66,7 @@ from gemini_core.ports import (
     ReplyQueue,
     TokenIssuer,
     UnitOfWorkFactory,
+    UserCache,
 )
 from gemini_core.services import (
     AuthService,
@@ -96,6 +99,7 @@ class Adapters:
     tokens: TokenIssuer
     quota_counter: QuotaCounter
     list_cache: ChatroomListCache
+    user_cache: UserCache
     publisher: EventPublisher
     subscriber: EventSubscriber
     queue: ReplyQueue
@@ -178,6 +182,7 @@ async def open_adapters(settings: Settings, **overrides: Any) -> AsyncIterator[A
         tokens=JwtTokenIssuer(settings.jwt_secret, ttl_seconds=settings.access_token_ttl),
         quota_counter=shared["quota_counter"],
         list_cache=shared["list_cache"],
+        user_cache=shared["user_cache"],
         publisher=shared["events"],
         subscriber=shared["events"],
         redis=redis_client,
@@ -229,6 +234,7 @@ def _shared_state(settings: Settings, clock: Clock, client: Redis | None) -> dic
             "rate_limiter": InMemoryRateLimiter(clock=clock),
             "quota_counter": InMemoryQuotaCounter(clock=clock),
             "list_cache": InMemoryChatroomListCache(clock=clock),
+            "user_cache": InMemoryUserCache(clock),
             "events": events,
         }
     prefix = settings.redis_prefix
@@ -237,6 +243,7 @@ def _shared_state(settings: Settings, clock: Clock, client: Redis | None) -> dic
         "rate_limiter": RedisRateLimiter(client, prefix),
         "quota_counter": RedisQuotaCounter(client, prefix),
         "list_cache": RedisChatroomListCache(client, prefix),
+        "user_cache": RedisUserCache(client, prefix),
         "events": RedisEventBus(client, prefix),
     }
 
@@ -271,6 +278,7 @@ def build_container(settings: Settings, adapters: Adapters) -> punq.Container:
             tokens=adapters.tokens,
             clock=adapters.clock,
             otp_secret=_otp_secret(settings),
+            user_cache=adapters.user_cache,
         ),
     )
     container.register(

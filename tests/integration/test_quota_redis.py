@@ -129,3 +129,22 @@ async def test_every_api_process_sees_the_same_counter(settings: Settings) -> No
         assert status.json()["data"]["usage"]["used_today"] == 5
     rows = await stored_messages(settings.database_url, room)
     assert len(rows) == 10
+
+
+async def test_a_password_change_in_one_process_revokes_tokens_in_another(
+    settings: Settings,
+) -> None:
+    """Processes share the cached user in Redis: the old token, cached as
+    valid by process B, is refused by B right after A changes the password."""
+    overrides = {"hasher": cheap_hasher(), "model": ScriptedModel()}
+    async with running_app(settings, **overrides) as a, running_app(settings, **overrides) as b:
+        old = await login(a)
+        assert (await b.get("/user/me", headers=old)).status_code == 200  # B caches it
+        assert (await b.get("/user/me", headers=old)).status_code == 200
+        changed = await a.post(
+            "/auth/change-password", json={"new_password": "a brand new one"}, headers=old
+        )
+        assert changed.status_code == 200, changed.text
+        new = {"Authorization": f"Bearer {changed.json()['data']['access_token']}"}
+        assert_error(await b.get("/user/me", headers=old), 401, "unauthorized")
+        assert (await b.get("/user/me", headers=new)).status_code == 200

@@ -19,6 +19,7 @@ from adapters.redis import (
     RedisQuotaCounter,
     RedisRateLimiter,
 )
+from adapters.redis.user_cache import RedisUserCache
 from gemini_core.errors import ServiceUnavailable
 from gemini_core.model.quota import utc_day
 from tests.contracts.chatroom_list_cache import ChatroomListCacheContract, page_of
@@ -26,6 +27,7 @@ from tests.contracts.events import EventBusContract, created
 from tests.contracts.otp_store import OtpStoreContract, challenge
 from tests.contracts.quota_counter import QuotaCounterContract
 from tests.contracts.rate_limiter import RateLimiterContract
+from tests.contracts.user_cache import UserCacheContract
 
 pytestmark = pytest.mark.integration
 
@@ -43,6 +45,12 @@ class RealClock:
 @pytest.fixture
 def clock() -> RealClock:
     return RealClock()
+
+
+class TestRedisUserCache(UserCacheContract):
+    @pytest.fixture
+    def users(self, redis_client: aioredis.Redis, redis_prefix: str) -> RedisUserCache:
+        return RedisUserCache(redis_client, redis_prefix)
 
 
 class TestRedisOtpStore(OtpStoreContract):

@@ -14,11 +14,13 @@ from adapters.memory import (
     InMemoryQuotaCounter,
     InMemoryRateLimiter,
 )
+from adapters.memory.user_cache import InMemoryUserCache
 from tests.contracts.chatroom_list_cache import ChatroomListCacheContract, page_of
 from tests.contracts.events import EventBusContract, created
 from tests.contracts.otp_store import RIGHT, OtpStoreContract, challenge
 from tests.contracts.quota_counter import QuotaCounterContract
 from tests.contracts.rate_limiter import RateLimiterContract
+from tests.contracts.user_cache import UserCacheContract
 
 
 class SteppingClock:
@@ -39,6 +41,12 @@ class SteppingClock:
 @pytest.fixture
 def clock() -> SteppingClock:
     return SteppingClock()
+
+
+class TestInMemoryUserCache(UserCacheContract):
+    @pytest.fixture
+    def users(self, clock: SteppingClock) -> InMemoryUserCache:
+        return InMemoryUserCache(clock)
 
 
 class TestInMemoryOtpStore(OtpStoreContract):

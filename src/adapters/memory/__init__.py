@@ -10,6 +10,7 @@ from adapters.memory.events import InMemoryEventBus
 from adapters.memory.otp_store import InMemoryOtpStore
 from adapters.memory.quota_counter import InMemoryQuotaCounter
 from adapters.memory.rate_limiter import InMemoryRateLimiter
+from adapters.memory.user_cache import InMemoryUserCache
 
 __all__ = [
     "InMemoryChatroomListCache",
@@ -17,4 +18,5 @@ __all__ = [
     "InMemoryOtpStore",
     "InMemoryQuotaCounter",
     "InMemoryRateLimiter",
+    "InMemoryUserCache",
 ]

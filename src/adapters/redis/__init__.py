@@ -13,6 +13,7 @@ from adapters.redis.events import RedisEventBus
 from adapters.redis.otp_store import RedisOtpStore
 from adapters.redis.quota_counter import RedisQuotaCounter
 from adapters.redis.rate_limiter import RedisRateLimiter
+from adapters.redis.user_cache import RedisUserCache
 
 __all__ = [
     "RedisChatroomListCache",
@@ -20,4 +21,5 @@ __all__ = [
     "RedisOtpStore",
     "RedisQuotaCounter",
     "RedisRateLimiter",
+    "RedisUserCache",
 ]

@@ -12,6 +12,7 @@ from gemini_core.ports.auth import (
     RateLimiter,
     TokenClaims,
     TokenIssuer,
+    UserCache,
     UserRepository,
 )
 from gemini_core.ports.billing import (
@@ -78,5 +79,6 @@ __all__ = [
     "TokenIssuer",
     "UnitOfWork",
     "UnitOfWorkFactory",
+    "UserCache",
     "UserRepository",
 ]

@@ -28,6 +28,33 @@ class UserRepository(Protocol):
         ...
 
 
+class UserCache(Protocol):
+    """Users as the token check needs them, without a database round trip.
+
+    Entries hold no password hash. Writers that change what a token may do
+    (a password change or reset bumps the token version) call ``hold`` before
+    their transaction and ``replace`` after it; readers only ``fill`` a key
+    that is absent. So a reader that read the database before the change can
+    never put the old version back: the hold (or the new entry) is there.
+    """
+
+    async def get(self, user_id: uuid.UUID) -> User | None:
+        """The cached user; None on a miss or while the user is held."""
+        ...
+
+    async def fill(self, user: User) -> None:
+        """Cache ``user`` unless an entry (or a hold) is already there."""
+        ...
+
+    async def hold(self, user_id: uuid.UUID) -> None:
+        """Refuse fills for this user until ``replace`` (or a short expiry)."""
+        ...
+
+    async def replace(self, user: User) -> None:
+        """Cache ``user``, overwriting whatever is there."""
+        ...
+
+
 class OtpAttempt(enum.Enum):
     ACCEPTED = "accepted"
     WRONG = "wrong"

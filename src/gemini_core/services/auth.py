@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import logging
@@ -16,6 +17,7 @@ from gemini_core.errors import (
     InvalidOtp,
     MobileTaken,
     RateLimited,
+    ServiceUnavailable,
     Unauthorized,
 )
 from gemini_core.ids import new_id
@@ -32,6 +34,7 @@ from gemini_core.ports import (
     RateLimiter,
     TokenIssuer,
     UnitOfWorkFactory,
+    UserCache,
 )
 
 logger = logging.getLogger(__name__)
@@ -66,6 +69,7 @@ class AuthService:
         tokens: TokenIssuer,
         clock: Clock,
         otp_secret: bytes,
+        user_cache: UserCache,
     ) -> None:
         self._uow = uow
         self._otp_store = otp_store
@@ -75,6 +79,7 @@ class AuthService:
         self._tokens = tokens
         self._clock = clock
         self._otp_secret = otp_secret
+        self._user_cache = user_cache
         # Verified against when a login names an unknown number, so that an
         # unknown number costs the same time as a wrong password. Made on
         # first use with the current parameters, so it costs what a real one does.
@@ -133,13 +138,11 @@ class AuthService:
         mobile = normalize_mobile(mobile_number)
         check_password(new_password, "new_password")
         await self._consume_otp(mobile, OtpPurpose.RESET_PASSWORD, code)
-        new_hash = await self._hasher.hash(new_password)
         async with self._uow() as uow:
             user = await uow.users.get_by_mobile(mobile)
-            if user is None:
-                raise InvalidOtp()
-            await uow.users.set_password(user.id, new_hash, bump_token_version=True)
-            await uow.commit()
+        if user is None:
+            raise InvalidOtp()
+        await self._store_password(user.id, new_password, bump_token_version=True)
 
     # -- passwords --------------------------------------------------------
 
@@ -165,18 +168,20 @@ class AuthService:
     async def change_password(
         self, user: User, current_password: str | None, new_password: str
     ) -> Session:
-        if user.password_hash is not None and (
+        # The stored hash, not the caller's copy: cached users carry none.
+        async with self._uow() as uow:
+            stored = await uow.users.get(user.id)
+        if stored is None:
+            raise Unauthorized()
+        if stored.password_hash is not None and (
             current_password is None
-            or not await self._hasher.verify(user.password_hash, current_password)
+            or not await self._hasher.verify(stored.password_hash, current_password)
         ):
             raise InvalidCredentials("the current password is wrong")
         check_password(new_password, "new_password")
-        await self._store_password(user.id, new_password, bump_token_version=True)
-        async with self._uow() as uow:
-            fresh = await uow.users.get(user.id)
-        if fresh is None:
-            raise Unauthorized()
-        return self._session(fresh)
+        return self._session(
+            await self._store_password(user.id, new_password, bump_token_version=True)
+        )
 
     # -- tokens -----------------------------------------------------------
 
@@ -184,8 +189,7 @@ class AuthService:
         """The user a token speaks for; ``Unauthorized`` when the token is
         invalid, expired, or older than the user's last password change."""
         claims = self._tokens.verify(access_token)
-        async with self._uow() as uow:
-            user = await uow.users.get(claims.user_id)
+        user = await self._cached_user(claims.user_id)
         if user is None or user.token_version != claims.token_version:
             raise Unauthorized("the access token has been revoked")
         return user
@@ -201,13 +205,42 @@ class AuthService:
         token = self._tokens.issue(user.id, user.token_version)
         return Session(access_token=token.access_token, expires_in=token.expires_in, user=user)
 
+    async def _cached_user(self, user_id: uuid.UUID) -> User | None:
+        """The user from the cache, else the database (and then cached)."""
+        try:
+            user = await self._user_cache.get(user_id)
+        except ServiceUnavailable:
+            user = None
+        if user is not None:
+            return user
+        async with self._uow() as uow:
+            user = await uow.users.get(user_id)
+        if user is not None:
+            with contextlib.suppress(ServiceUnavailable):
+                await self._user_cache.fill(user)
+        return user
+
     async def _store_password(
         self, user_id: uuid.UUID, password: str, *, bump_token_version: bool
-    ) -> None:
+    ) -> User:
+        """Store a new hash; when the token version moves, hold the cached
+        user first (a failure here changes nothing) and replace it after, so
+        older tokens fail at once in every process."""
         new_hash = await self._hasher.hash(password)
+        if bump_token_version:
+            await self._user_cache.hold(user_id)
         async with self._uow() as uow:
             await uow.users.set_password(user_id, new_hash, bump_token_version=bump_token_version)
+            fresh = await uow.users.get(user_id)
             await uow.commit()
+        if fresh is None:
+            raise Unauthorized()
+        if bump_token_version:
+            try:
+                await self._user_cache.replace(fresh)
+            except ServiceUnavailable:
+                logger.warning("user cache not refreshed for %s; its hold expires soon", user_id)
+        return fresh
 
     async def _create_on_first_login(self, mobile: str) -> User:
         user = User(id=new_id(), mobile_number=mobile, created_at=self._clock.now())
