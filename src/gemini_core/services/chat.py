@@ -191,7 +191,9 @@ class ChatService:
         transaction, then enqueue the reply. Nothing is stored when the quota
         refuses; a reply that cannot be enqueued ends failed, quota returned."""
         text = _clean(content, "content", CONTENT_MAX, strip=False)
-        await self.ensure_room(user_id, room_id)
+        # The room is checked inside the write transaction below, not before
+        # the quota: one database round trip less on the hottest write, and a
+        # missing room gives its unit straight back.
         quota = await self._quota.take(user_id)
         now = self._clock.now()
         prompt = Message(
@@ -215,7 +217,6 @@ class ChatService:
         )
         try:
             async with self._uow() as uow:
-                # The room may have been deleted since the check above.
                 if await uow.chatrooms.get(user_id, room_id) is None:
                     raise NotFound("chatroom not found")
                 await uow.messages.add(prompt)
