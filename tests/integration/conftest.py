@@ -17,6 +17,8 @@ import pytest
 import redis
 import redis.asyncio as aioredis
 
+from adapters.sqlalchemy import create_engine, upgrade_schema
+
 POSTGRES_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
@@ -85,3 +87,15 @@ async def redis_client(redis_server_url: str, redis_prefix: str) -> AsyncIterato
         if keys:
             await client.delete(*keys)
         await client.aclose()
+
+
+@pytest.fixture
+async def migrated_database(postgres_database: str) -> str:
+    """A fresh database with the schema made by the migrations (the app does
+    not migrate PostgreSQL at start-up: `gemini-clone migrate` does)."""
+    engine = create_engine(postgres_database, pool_size=1)
+    try:
+        await upgrade_schema(engine)
+    finally:
+        await engine.dispose()
+    return postgres_database

@@ -29,7 +29,6 @@ from sqlalchemy.engine import make_url
 
 from adapters.jwt_tokens import JwtTokenIssuer
 from adapters.redis.outage import OPEN_SECONDS
-from adapters.sqlalchemy import create_engine, upgrade_schema
 from tests.support.api import assert_error, login, make_settings, running_app
 from tests.support.fakes import ScriptedModel, cheap_hasher
 
@@ -52,16 +51,6 @@ async def timed(call: Awaitable[httpx.Response]) -> httpx.Response:
     elapsed = time.monotonic() - started
     assert elapsed < OUTAGE_BOUND, f"took {elapsed:.1f} s: {response.status_code} {response.text}"
     return response
-
-
-@pytest.fixture
-async def migrated_database(postgres_database: str) -> str:
-    engine = create_engine(postgres_database, pool_size=1)
-    try:
-        await upgrade_schema(engine)
-    finally:
-        await engine.dispose()
-    return postgres_database
 
 
 # -- Redis --------------------------------------------------------------------

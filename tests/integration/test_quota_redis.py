@@ -13,7 +13,7 @@ import pytest
 import redis.asyncio as aioredis
 from sqlalchemy import text
 
-from adapters.sqlalchemy import create_engine, upgrade_schema
+from adapters.sqlalchemy import create_engine
 from entrypoints.settings import Settings
 from gemini_core.model.quota import utc_day
 from tests.support.api import assert_error, login, make_settings, running_app
@@ -22,16 +22,6 @@ from tests.support.fakes import ScriptedModel, cheap_hasher
 pytestmark = pytest.mark.integration
 
 JWT_SECRET = "integration-test-secret-of-at-least-32-bytes"
-
-
-@pytest.fixture
-async def migrated_database(postgres_database: str) -> str:
-    engine = create_engine(postgres_database, pool_size=1)
-    try:
-        await upgrade_schema(engine)
-    finally:
-        await engine.dispose()
-    return postgres_database
 
 
 @pytest.fixture
