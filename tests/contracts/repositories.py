@@ -142,6 +142,7 @@ class ChatroomRepositoryContract:
             assert await uow.chatrooms.get(owner.id, room.id) == room
             assert await uow.chatrooms.get(other.id, room.id) is None
             assert await uow.chatrooms.rename(other.id, room.id, "x", T0) is None
+            assert await uow.chatrooms.touch(other.id, room.id, T0) is False
             assert await uow.chatrooms.delete(other.id, room.id) is False
             renamed = await uow.chatrooms.rename(owner.id, room.id, "new", T0 + timedelta(1))
             assert renamed is not None and renamed.name == "new"
@@ -154,7 +155,7 @@ class ChatroomRepositoryContract:
             for room in rooms:
                 await uow.chatrooms.add(room)
             # activity on the oldest room moves it to the front
-            await uow.chatrooms.touch(rooms[0].id, T0 + timedelta(hours=1))
+            assert await uow.chatrooms.touch(owner.id, rooms[0].id, T0 + timedelta(hours=1))
             await uow.commit()
         async with uow_factory() as uow:
             first = await uow.chatrooms.list_page(owner.id, 2, None)
@@ -179,6 +180,18 @@ class ChatroomRepositoryContract:
 
 
 class MessageRepositoryContract:
+    async def test_add_stores_several_in_order(self, uow_factory: UnitOfWorkFactory) -> None:
+        owner = await stored_user(uow_factory)
+        room = a_room(owner)
+        prompt = a_message(room, content="q")
+        reply = a_message(room, Role.MODEL, MessageStatus.PENDING, content="")
+        async with uow_factory() as uow:
+            await uow.chatrooms.add(room)
+            await uow.messages.add(prompt, reply)
+            await uow.commit()
+        async with uow_factory() as uow:
+            assert await uow.messages.list_page(room.id, 10, None) == [reply, prompt]
+
     async def test_pages_go_back_in_time(self, uow_factory: UnitOfWorkFactory) -> None:
         owner = await stored_user(uow_factory)
         room = a_room(owner)

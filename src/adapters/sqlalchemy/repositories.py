@@ -18,6 +18,7 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.sqlalchemy.tables import chatrooms, messages, processed_events, subscriptions, users
+from adapters.sqlalchemy.tables import messages as messages_table
 from gemini_core.errors import MobileTaken
 from gemini_core.model import (
     Chatroom,
@@ -193,35 +194,41 @@ class SqlChatroomRepository:
         )
         return (await self._conn.execute(stmt)).first() is not None
 
-    async def touch(self, room_id: uuid.UUID, at: datetime) -> None:
-        await self._conn.execute(
+    async def touch(self, user_id: uuid.UUID, room_id: uuid.UUID, at: datetime) -> bool:
+        stmt = (
             chatrooms.update()
-            .where(chatrooms.c.id == room_id)
+            .where(chatrooms.c.id == room_id, chatrooms.c.user_id == user_id)
             .values(last_message_at=at, activity_at=at)
+            .returning(chatrooms.c.id)
         )
+        return (await self._conn.execute(stmt)).first() is not None
 
 
 class SqlMessageRepository:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
 
-    async def add(self, message: Message) -> None:
-        await self._conn.execute(
-            messages.insert().values(
-                id=message.id,
-                chatroom_id=message.chatroom_id,
-                user_id=message.user_id,
-                role=message.role.value,
-                content=message.content,
-                status=message.status.value,
-                error=message.error,
-                created_at=message.created_at,
-                completed_at=message.completed_at,
-                prompt_tokens=message.prompt_tokens,
-                output_tokens=message.output_tokens,
-                deliveries=message.deliveries,
-            )
-        )
+    async def add(self, *messages: Message) -> None:
+        rows = [
+            {
+                "id": message.id,
+                "chatroom_id": message.chatroom_id,
+                "user_id": message.user_id,
+                "role": message.role.value,
+                "content": message.content,
+                "status": message.status.value,
+                "error": message.error,
+                "created_at": message.created_at,
+                "completed_at": message.completed_at,
+                "prompt_tokens": message.prompt_tokens,
+                "output_tokens": message.output_tokens,
+                "deliveries": message.deliveries,
+            }
+            for message in messages
+        ]
+        if rows:
+            # One multi-row INSERT: one round trip for a prompt and its reply.
+            await self._conn.execute(messages_table.insert().values(rows))
 
     async def get(self, message_id: uuid.UUID) -> Message | None:
         stmt = messages.select().where(messages.c.id == message_id)

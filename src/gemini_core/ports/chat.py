@@ -45,13 +45,16 @@ class ChatroomRepository(Protocol):
         """Delete the room and its messages; False when there was none."""
         ...
 
-    async def touch(self, room_id: uuid.UUID, at: datetime) -> None:
-        """Record a new message in the room at ``at``."""
+    async def touch(self, user_id: uuid.UUID, room_id: uuid.UUID, at: datetime) -> bool:
+        """Record a new message in the user's room at ``at``; False (and
+        nothing written) when the user has no such room."""
         ...
 
 
 class MessageRepository(Protocol):
-    async def add(self, message: Message) -> None: ...
+    async def add(self, *messages: Message) -> None:
+        """Store new messages (in one statement when there are several)."""
+        ...
 
     async def get(self, message_id: uuid.UUID) -> Message | None: ...
 

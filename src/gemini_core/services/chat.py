@@ -217,11 +217,11 @@ class ChatService:
         )
         try:
             async with self._uow() as uow:
-                if await uow.chatrooms.get(user_id, room_id) is None:
+                # Touching the room checks that it is the user's and locks it
+                # against a concurrent delete, in one statement.
+                if not await uow.chatrooms.touch(user_id, room_id, now):
                     raise NotFound("chatroom not found")
-                await uow.messages.add(prompt)
-                await uow.messages.add(reply)
-                await uow.chatrooms.touch(room_id, now)
+                await uow.messages.add(prompt, reply)
                 await uow.commit()
         except BaseException:
             await self._quota.give_back(user_id, now)
