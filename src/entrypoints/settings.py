@@ -70,10 +70,6 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     def is_production(self) -> bool:
         return self.app_env == "production"
 
-    @property
-    def billing_configured(self) -> bool:
-        return bool(self.stripe_secret_key and self.stripe_price_id and self.stripe_webhook_secret)
-
 
 def _text(value: str) -> str:
     return value

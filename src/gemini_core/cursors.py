@@ -16,10 +16,7 @@ _decoder = msgspec.json.Decoder(ChatroomCursor)
 
 
 def _invalid(field: str) -> ValidationFailed:
-    return ValidationFailed(
-        f"{field} is not a valid cursor",
-        details={"fields": [{"field": field, "message": "not a cursor this API issued"}]},
-    )
+    return ValidationFailed.for_field(field, "is not a cursor this API issued")
 
 
 def encode_chatroom_cursor(cursor: ChatroomCursor) -> str:

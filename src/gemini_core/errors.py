@@ -26,6 +26,11 @@ class ValidationFailed(DomainError):
     code = "validation_error"
     default_message = "the request is not valid"
 
+    @classmethod
+    def for_field(cls, field: str, problem: str) -> ValidationFailed:
+        """The error for one bad field, named in ``details`` as the API promises."""
+        return cls(f"{field} {problem}", details={"fields": [{"field": field, "message": problem}]})
+
 
 class NotFound(DomainError):
     """The thing does not exist, or belongs to someone else (no existence leak)."""

@@ -22,6 +22,4 @@ def check_password(password: str, field: str = "password") -> None:
     elif password.lower() in COMMON_PASSWORDS:
         problem = "is too common; choose another"
     if problem is not None:
-        raise ValidationFailed(
-            f"{field} {problem}", details={"fields": [{"field": field, "message": problem}]}
-        )
+        raise ValidationFailed.for_field(field, problem)

@@ -20,9 +20,8 @@ def normalize_mobile(raw: str) -> str:
     if cleaned.startswith("00"):
         cleaned = "+" + cleaned[2:]
     if not _E164.match(cleaned):
-        raise ValidationFailed(
-            "mobile_number must be in E.164 form, e.g. +919876543210",
-            details={"fields": [{"field": "mobile_number", "message": "not an E.164 number"}]},
+        raise ValidationFailed.for_field(
+            "mobile_number", "must be in E.164 form, e.g. +919876543210"
         )
     return cleaned
 

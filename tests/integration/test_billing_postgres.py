@@ -13,7 +13,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-from adapters.sqlalchemy import create_engine, upgrade_schema
 from tests.support.api import login, make_settings, running_app
 from tests.support.fakes import FakeClock, ScriptedModel, cheap_hasher
 from tests.support.stripe_loopback import StripeLoopback, make_event, make_subscription
@@ -44,15 +43,9 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 async def pg_api(
-    tmp_path: Path, postgres_database: str, server: StripeLoopback, clock: FakeClock
+    tmp_path: Path, migrated_database: str, server: StripeLoopback, clock: FakeClock
 ) -> AsyncIterator[httpx.AsyncClient]:
-    # The app migrates only the embedded SQLite; PostgreSQL is migrated first.
-    engine = create_engine(postgres_database)
-    try:
-        await upgrade_schema(engine)
-    finally:
-        await engine.dispose()
-    settings = make_settings(tmp_path, DATABASE_URL=postgres_database, **billing_env(server))
+    settings = make_settings(tmp_path, DATABASE_URL=migrated_database, **billing_env(server))
     async with running_app(
         settings, clock=clock, hasher=cheap_hasher(), model=ScriptedModel()
     ) as client:

@@ -7,6 +7,7 @@ import json
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
@@ -85,6 +86,23 @@ def pending_entries(redis_url: str, prefix: str) -> int:
         return int(info["pending"])
     finally:
         client.close()
+
+
+@contextmanager
+def api_with_prompt(
+    env: dict[str, str], text: str
+) -> Iterator[tuple[httpx.Client, dict[str, str], str]]:
+    """One API process, a logged-in user and a prompt sent: the client, the
+    user's headers and the pending reply's id."""
+    port = free_port()
+    with (
+        serving_cli(env, port),
+        httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as api,
+    ):
+        headers = login(api)
+        room = new_room(api, headers)
+        reply_id = send(api, headers, room, text).json()["data"]["reply"]["id"]
+        yield api, headers, reply_id
 
 
 @pytest.fixture
@@ -181,14 +199,7 @@ def test_a_worker_killed_mid_reply_is_finished_by_another_exactly_once(
             REPLY_REDELIVER_AFTER="8",
             RECLAIM_INTERVAL="1",
         )
-        port = free_port()
-        with (
-            serving_cli(env, port),
-            httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as api,
-        ):
-            headers = login(api)
-            room = new_room(api, headers)
-            reply_id = send(api, headers, room, "survive this").json()["data"]["reply"]["id"]
+        with api_with_prompt(env, "survive this") as (_, _, reply_id):
             first = CliProcess(["worker"], env)
             try:
                 wait_until(lambda: len(standin.requests) == 1, 30, "worker 1 to call the model")
@@ -221,14 +232,7 @@ def test_a_reply_that_keeps_killing_workers_fails_after_three_deliveries(
             REPLY_REDELIVER_AFTER="11",
             RECLAIM_INTERVAL="0.5",
         )
-        port = free_port()
-        with (
-            serving_cli(env, port),
-            httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as api,
-        ):
-            headers = login(api)
-            room = new_room(api, headers)
-            reply_id = send(api, headers, room, "poison").json()["data"]["reply"]["id"]
+        with api_with_prompt(env, "poison") as (api, headers, reply_id):
             usage = api.get("/subscription/status", headers=headers).json()["data"]["usage"]
             assert usage["used_today"] == 1
             for delivery in range(1, 4):
@@ -264,15 +268,8 @@ def test_sigterm_stops_an_idle_worker_at_once_and_a_busy_one_after_its_reply(
         started = time.monotonic()
         assert idle.stop(timeout=15) == 0, idle.output()
         assert time.monotonic() - started < 10
-        port = free_port()
-        with (
-            serving_cli(env, port),
-            httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as api,
-        ):
-            headers = login(api)
-            room = new_room(api, headers)
+        with api_with_prompt(env, "finish me") as (_, _, reply_id):
             busy = CliProcess(["worker"], env)
-            reply_id = send(api, headers, room, "finish me").json()["data"]["reply"]["id"]
             wait_until(lambda: len(standin.requests) == 1, 30, "the worker to call the model")
             assert busy.stop(timeout=30) == 0, busy.output()
             row = reply_row(postgres_database, reply_id)

@@ -56,8 +56,11 @@ class CliProcess:
         return self.process.returncode
 
 
-def run_cli(args: list[str], env: dict[str, str], timeout: float = 120) -> str:
-    result = subprocess.run(
+def cli(
+    args: list[str], env: dict[str, str], timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """Run one `gemini-clone` command to its end."""
+    return subprocess.run(
         [sys.executable, "-m", "entrypoints.cli", *args],
         env=env,
         capture_output=True,
@@ -65,6 +68,11 @@ def run_cli(args: list[str], env: dict[str, str], timeout: float = 120) -> str:
         timeout=timeout,
         check=False,
     )
+
+
+def run_cli(args: list[str], env: dict[str, str], timeout: float = 120) -> str:
+    """Run one `gemini-clone` command that must succeed; its output."""
+    result = cli(args, env, timeout)
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout + result.stderr
 

@@ -18,17 +18,12 @@ class Role(enum.StrEnum):
 
 
 class MessageStatus(enum.StrEnum):
+    """pending -> completed | failed, and nothing else: the only write that
+    changes a status is ``MessageRepository.finish``, conditional on pending."""
+
     PENDING = "pending"
     COMPLETED = "completed"
     FAILED = "failed"
-
-    @property
-    def is_final(self) -> bool:
-        return self is not MessageStatus.PENDING
-
-    def can_become(self, new: MessageStatus) -> bool:
-        """The only legal transitions: pending -> completed | failed."""
-        return self is MessageStatus.PENDING and new.is_final
 
 
 class Chatroom(msgspec.Struct, frozen=True, kw_only=True):

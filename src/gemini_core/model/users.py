@@ -22,7 +22,3 @@ class User(msgspec.Struct, frozen=True, kw_only=True):
     password_hash: str | None = None
     token_version: int = 0
     created_at: datetime
-
-    @property
-    def has_password(self) -> bool:
-        return self.password_hash is not None

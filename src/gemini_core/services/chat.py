@@ -43,18 +43,12 @@ class RoomList(msgspec.Struct, frozen=True):
     cache_hit: bool
 
 
-def _field_error(field: str, message: str) -> ValidationFailed:
-    return ValidationFailed(
-        f"{field} {message}", details={"fields": [{"field": field, "message": message}]}
-    )
-
-
 def _clean(text: str, field: str, maximum: int, *, strip: bool) -> str:
     value = text.strip() if strip else text
     if not value.strip():
-        raise _field_error(field, "must not be empty")
+        raise ValidationFailed.for_field(field, "must not be empty")
     if len(value) > maximum:
-        raise _field_error(field, f"must be at most {maximum} characters")
+        raise ValidationFailed.for_field(field, f"must be at most {maximum} characters")
     return value
 
 

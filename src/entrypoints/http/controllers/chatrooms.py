@@ -50,10 +50,7 @@ def parse_id(raw: str, field: str = "chatroom_id") -> uuid.UUID:
     try:
         return uuid.UUID(raw)
     except ValueError:
-        raise ValidationFailed(
-            f"{field} is not a valid id",
-            details={"fields": [{"field": field, "message": "must be a UUID"}]},
-        ) from None
+        raise ValidationFailed.for_field(field, "must be a UUID") from None
 
 
 def rate_limit_headers(quota: Quota, now_seconds_to_reset: int) -> dict[str, str]:
