@@ -147,16 +147,15 @@ def _serve_one(app_factory: str, host: str, port: int, log_level: str) -> None:
 
 
 def _migrate(settings: Settings, _args: argparse.Namespace) -> int:
-    from adapters.sqlalchemy import create_engine, upgrade_schema
+    from adapters.sqlalchemy import DatabaseSchema
+    from entrypoints.bootstrap import bootstrap
 
     async def run() -> None:
-        if settings.database_url.startswith("sqlite"):
-            settings.data_dir.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(settings.database_url)
+        container = bootstrap(settings)
         try:
-            await upgrade_schema(engine)
+            await container.resolve(DatabaseSchema).upgrade()
         finally:
-            await engine.dispose()
+            await container.aclose()
 
     asyncio.run(run())
     logger.info("database schema is up to date")

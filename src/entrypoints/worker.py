@@ -1,5 +1,4 @@
-"""The Taskiq broker, the reply task (a thin shell around ReplyService), and
-the `gemini-clone worker` processes."""
+"""`gemini-clone worker`: processes that read the reply stream and run replies."""
 
 from __future__ import annotations
 
@@ -7,45 +6,16 @@ import asyncio
 import logging
 import multiprocessing
 import signal
-import uuid
-from typing import Any
 
-from taskiq import AsyncBroker, Context, InMemoryBroker, TaskiqDepends
 from taskiq.acks import AcknowledgeType
 from taskiq.receiver import Receiver
 
-from adapters.taskiq_redis_broker import ReclaimingRedisStreamBroker
+from adapters.taskiq import TaskiqReplyQueue
+from entrypoints.bootstrap import bootstrap
+from entrypoints.reply_pipeline import consuming_replies, sweeping
 from entrypoints.settings import Settings
-from gemini_core.services import ReplyService
 
 logger = logging.getLogger("gemini_clone.worker")
-
-REPLY_TASK_NAME = "gemini_clone.generate_reply"
-
-
-async def generate_reply(reply_id: str, context: Context = TaskiqDepends()) -> None:
-    service: ReplyService = context.state.reply_service
-    await service.generate(uuid.UUID(reply_id))
-
-
-def make_broker(settings: Settings) -> AsyncBroker:
-    """The Redis stream broker in production; in the embedded default the
-    replies run inside the API process on Taskiq's in-memory broker."""
-    if settings.redis_url:
-        return ReclaimingRedisStreamBroker(
-            settings.redis_url,
-            queue_name=f"{settings.redis_prefix}replies",
-            redeliver_after=settings.reply_redeliver_after,
-            reclaim_interval=settings.reclaim_interval,
-            xread_count=min(settings.worker_concurrency, 100),
-            socket_timeout=2.0,
-            socket_connect_timeout=2.0,
-        )
-    return InMemoryBroker(max_async_tasks=settings.worker_concurrency, await_inplace=False)
-
-
-def register_reply_task(broker: AsyncBroker) -> Any:
-    return broker.register_task(generate_reply, task_name=REPLY_TASK_NAME)
 
 
 def run_worker(settings: Settings, *, concurrency: int | None, processes: int) -> int:
@@ -62,6 +32,10 @@ def run_worker(settings: Settings, *, concurrency: int | None, processes: int) -
     in_flight = concurrency or settings.worker_concurrency
     if processes <= 1:
         return _worker_process(settings, in_flight)
+    return _supervise(settings, in_flight, processes)
+
+
+def _supervise(settings: Settings, in_flight: int, processes: int) -> int:
     context = multiprocessing.get_context("spawn")
     children = [
         context.Process(target=_worker_process, args=(settings, in_flight), name=f"worker-{i}")
@@ -91,32 +65,23 @@ def _worker_process(settings: Settings, in_flight: int) -> int:
 
 
 async def _serve_replies(settings: Settings, in_flight: int) -> None:
-    # Imported here: the composition root imports this module for the broker.
-    from entrypoints.container import Adapters, build_container, open_adapters, sweep_forever
-
-    async with open_adapters(settings) as adapters:
-        container = build_container(settings, adapters)
-        resolved: Adapters = container.resolve(Adapters)
-        broker = resolved.broker
-        broker.is_worker_process = True
-        broker.state.reply_service = container.resolve(ReplyService)
+    async with bootstrap(settings) as container:
+        queue = container.resolve(TaskiqReplyQueue)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop.set)
         receiver = Receiver(
-            broker,
+            queue.broker,
             max_async_tasks=in_flight,
             ack_type=AcknowledgeType.WHEN_SAVED,
             wait_tasks_timeout=settings.reply_deadline_seconds + 5,
             propagate_exceptions=False,
         )
-        sweep = asyncio.create_task(sweep_forever(settings, container))
-        logger.info("worker ready: %d replies in flight at most", in_flight)
-        try:
+        async with (
+            consuming_replies(container, worker=True),
+            sweeping(container, settings.sweep_interval),
+        ):
+            logger.info("worker ready: %d replies in flight at most", in_flight)
             await receiver.listen(stop)
-        finally:
-            sweep.cancel()
-            await asyncio.gather(sweep, return_exceptions=True)
-            await broker.shutdown()
         logger.info("worker stopped")

@@ -11,7 +11,9 @@ from typing import Any
 import httpx
 from litestar import Litestar
 
-from entrypoints.http.app import create_app
+from entrypoints.bootstrap import bootstrap
+from entrypoints.container import Container
+from entrypoints.http.app import app_for
 from entrypoints.settings import Settings, load_settings
 
 
@@ -20,15 +22,23 @@ def make_settings(data_dir: Path, **env: str) -> Settings:
     return load_settings({**base, **env})
 
 
+class ApiClient(httpx.AsyncClient):
+    """An httpx client speaking ASGI to the app, with the container the app
+    was built from (to reach an adapter or a service beside the HTTP calls)."""
+
+    def __init__(self, app: Litestar, container: Container) -> None:
+        super().__init__(transport=httpx.ASGITransport(app=app), base_url="http://test")
+        self.app = app
+        self.container = container
+
+
 @contextlib.asynccontextmanager
-async def running_app(settings: Settings, **overrides: Any) -> AsyncIterator[httpx.AsyncClient]:
-    """The app with its lifespan run, and an httpx client speaking ASGI to it."""
-    app: Litestar = create_app(settings, **overrides)
-    async with lifespan_of(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            client.app = app  # type: ignore[attr-defined]
-            yield client
+async def running_app(settings: Settings, **overrides: Any) -> AsyncIterator[ApiClient]:
+    """The app with its lifespan run, and a client speaking ASGI to it."""
+    container = bootstrap(settings, **overrides)
+    app = app_for(container)
+    async with lifespan_of(app), ApiClient(app, container) as client:
+        yield client
 
 
 @contextlib.asynccontextmanager

@@ -6,10 +6,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import httpx
 import pytest
 
-from tests.support.api import make_settings, running_app
+from tests.support.api import ApiClient, make_settings, running_app
 from tests.support.fakes import FakeClock, ScriptedModel, cheap_hasher
 
 
@@ -26,7 +25,7 @@ def model() -> ScriptedModel:
 @pytest.fixture
 async def client(
     tmp_path: Path, clock: FakeClock, model: ScriptedModel
-) -> AsyncIterator[httpx.AsyncClient]:
+) -> AsyncIterator[ApiClient]:
     async with running_app(
         make_settings(tmp_path), clock=clock, hasher=cheap_hasher(), model=model
     ) as client:

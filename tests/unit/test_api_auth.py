@@ -8,8 +8,8 @@ import logging
 import httpx
 import pytest
 
-from entrypoints.container import Adapters
-from tests.support.api import assert_error, login
+from gemini_core.ports import PasswordHasher
+from tests.support.api import ApiClient, assert_error, login
 from tests.support.fakes import FakeClock
 
 MOBILE = "+919876543210"
@@ -163,9 +163,9 @@ async def test_known_and_unknown_numbers_are_answered_alike(client: httpx.AsyncC
 
 
 async def test_login_unknown_number_still_spends_a_hash_verification(
-    client: httpx.AsyncClient,
+    client: ApiClient,
 ) -> None:
-    hasher = client.app.state.container.resolve(Adapters).hasher  # type: ignore[attr-defined]
+    hasher = client.container.resolve(PasswordHasher)
     calls: list[str] = []
     original = hasher.verify
 

@@ -23,9 +23,10 @@ import httpx
 import pytest
 from sqlalchemy import text
 
+from adapters.sqlalchemy import create_engine
 from adapters.sqlalchemy.repositories import SqlSubscriptionRepository
-from entrypoints.container import Adapters
-from tests.support.api import assert_error, login, make_settings, running_app
+from entrypoints.settings import Settings
+from tests.support.api import ApiClient, assert_error, login, make_settings, running_app
 from tests.support.fakes import FakeClock, ScriptedModel, cheap_hasher
 from tests.support.stripe_loopback import (
     DEFAULT_PRICE_ID,
@@ -107,10 +108,14 @@ async def post_webhook(
     return await client.post("/webhook/stripe", content=body, headers=headers)
 
 
-async def processed_events(client: httpx.AsyncClient) -> int:
-    adapters: Adapters = client.app.state.container.resolve(Adapters)  # type: ignore[attr-defined]
-    async with adapters.engine.connect() as conn:
-        return int((await conn.execute(text("SELECT count(*) FROM processed_events"))).scalar_one())
+async def processed_events(client: ApiClient) -> int:
+    engine = create_engine(client.container.resolve(Settings).database_url)
+    try:
+        async with engine.connect() as conn:
+            query = text("SELECT count(*) FROM processed_events")
+            return int((await conn.execute(query)).scalar_one())
+    finally:
+        await engine.dispose()
 
 
 async def subscribe(client: httpx.AsyncClient, headers: dict[str, str]) -> dict[str, Any]:

@@ -9,7 +9,7 @@ import jwt
 import pytest
 from litestar import get
 
-from tests.support.api import assert_error, login
+from tests.support.api import ApiClient, assert_error, login
 
 
 async def test_unknown_route_is_404_envelope(client: httpx.AsyncClient) -> None:
@@ -73,10 +73,10 @@ async def test_health_and_readiness(client: httpx.AsyncClient) -> None:
     assert ready.json()["data"]["checks"] == {"database": "ok"}
 
 
-def _secret(client: httpx.AsyncClient) -> str:
+def _secret(client: ApiClient) -> str:
     from entrypoints.settings import Settings
 
-    return client.app.state.container.resolve(Settings).jwt_secret  # type: ignore[attr-defined,no-any-return]
+    return client.container.resolve(Settings).jwt_secret
 
 
 async def _valid_claims(client: httpx.AsyncClient) -> dict[str, object]:

@@ -1,51 +1,50 @@
-"""ReplyService and the sweep, with the embedded storage and in-process adapters."""
+"""ReplyService and the sweep, wired by the composition root on the embedded
+default (SQLite, in-process adapters), without HTTP."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from adapters.memory import InMemoryEventBus, InMemoryQuotaCounter
-from adapters.sqlalchemy import SqlUnitOfWorkFactory, create_engine, upgrade_schema
+from entrypoints.bootstrap import bootstrap
+from entrypoints.container import Container
 from gemini_core.errors import ModelError
 from gemini_core.ids import new_id
 from gemini_core.model import Chatroom, Message, MessageStatus, Role, User
 from gemini_core.model.quota import utc_day
-from gemini_core.ports import MessageEvent
-from gemini_core.services import QuotaService, ReplyService, TierReader
+from gemini_core.ports import (
+    ChatModel,
+    EventBus,
+    MessageEvent,
+    QuotaCounter,
+    ReplyQueue,
+    UnitOfWorkFactory,
+)
+from gemini_core.services import QuotaService, ReplyFailer, ReplyService, ReplySweeper
 from gemini_core.services.replies import build_turns
-from gemini_core.services.reply_failure import ReplyFailure
+from tests.support.api import make_settings
 from tests.support.fakes import FakeClock, ScriptedModel
 
 
 class Harness:
-    def __init__(self, uow: SqlUnitOfWorkFactory, clock: FakeClock) -> None:
-        self.uow = uow
+    """The services as the composition root wires them on the embedded
+    default, with a fake clock, a scripted model and a recording queue."""
+
+    def __init__(self, container: Container, clock: FakeClock) -> None:
+        self.container = container
         self.clock = clock
-        self.model = ScriptedModel("the answer", deltas=3)
-        self.events = InMemoryEventBus()
-        self.counter = InMemoryQuotaCounter(clock)
-        self.quota = QuotaService(
-            counter=self.counter,
-            uow=uow,
-            tiers=TierReader(uow=uow, clock=clock),
-            clock=clock,
-            basic_limit=5,
-            pro_limit=None,
-        )
-        self.failures = ReplyFailure(uow=uow, quota=self.quota, events=self.events, clock=clock)
-        self.service = ReplyService(
-            uow=uow,
-            model=self.model,
-            events=self.events,
-            failures=self.failures,
-            clock=clock,
-            system_instruction="be brief",
-        )
+        self.uow = container.resolve(UnitOfWorkFactory)
+        self.model: ScriptedModel = container.resolve(ChatModel)
+        self.events = container.resolve(EventBus)
+        self.counter = container.resolve(QuotaCounter)
+        self.queue: RecordingQueue = container.resolve(ReplyQueue)
+        self.quota = container.resolve(QuotaService)
+        self.failer = container.resolve(ReplyFailer)
+        self.service = container.resolve(ReplyService)
+        self.sweeper = container.resolve(ReplySweeper)
         self.user = User(id=new_id(), mobile_number="+919876543210", created_at=clock.now())
         self.room = Chatroom(
             id=new_id(),
@@ -112,14 +111,15 @@ class RecordingQueue:
 
 @pytest.fixture
 async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
-    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'r.sqlite3'}")
-    await upgrade_schema(engine)
-    h = Harness(SqlUnitOfWorkFactory(engine), FakeClock())
-    await h.setup()
-    try:
+    clock = FakeClock()
+    settings = make_settings(
+        tmp_path, SYSTEM_INSTRUCTION="be brief", REPLY_REQUEUE_AFTER="180", REPLY_FAIL_AFTER="900"
+    )
+    model = ScriptedModel("the answer", deltas=3)
+    async with bootstrap(settings, clock=clock, model=model, queue=RecordingQueue()) as container:
+        h = Harness(container, clock)
+        await h.setup()
         yield h
-    finally:
-        await engine.dispose()
 
 
 async def collect(stream: object, count: int) -> list[MessageEvent]:
@@ -177,7 +177,7 @@ async def test_a_model_error_fails_the_reply_and_gives_the_quota_back_once(
     assert await harness.used() == 0
     # failing again (another path racing) gives nothing back a second time
     await harness.prompt()
-    assert await harness.failures.fail(stored, "again") is False
+    assert await harness.failer.fail(stored, "again") is False
     assert await harness.used() == 1
 
 
@@ -196,17 +196,22 @@ async def test_a_reply_delivered_too_often_fails_without_the_model(harness: Harn
 
 async def test_sweep_requeues_then_fails_stale_replies(harness: Harness) -> None:
     reply = await harness.prompt()
-    queue = RecordingQueue()
-    kwargs = {"requeue_after": timedelta(minutes=3), "fail_after": timedelta(minutes=15)}
-    assert await harness.service.sweep(queue, **kwargs) == (0, 0)  # type: ignore[arg-type]
+    assert await harness.sweeper.sweep() == (0, 0)
     harness.clock.advance(4 * 60)
-    assert await harness.service.sweep(queue, **kwargs) == (1, 0)  # type: ignore[arg-type]
-    assert queue.enqueued == [reply.id]
+    assert await harness.sweeper.sweep() == (1, 0)
+    assert harness.queue.enqueued == [reply.id]
     harness.clock.advance(12 * 60)
-    assert await harness.service.sweep(queue, **kwargs) == (0, 1)  # type: ignore[arg-type]
+    assert await harness.sweeper.sweep() == (0, 1)
     stored = await harness.stored(reply)
     assert stored.status is MessageStatus.FAILED
     assert await harness.used() == 0
+
+
+async def test_a_sweep_round_is_taken_by_one_holder_per_interval(harness: Harness) -> None:
+    assert await harness.sweeper.run_round(30.0) == (0, 0)
+    assert await harness.sweeper.run_round(30.0) is None  # the lease is held
+    harness.clock.advance(28)
+    assert await harness.sweeper.run_round(30.0) == (0, 0)
 
 
 def turn(role: Role, text: str, status: MessageStatus = MessageStatus.COMPLETED) -> Message:

@@ -7,6 +7,7 @@ loop; nothing here is shared between processes.
 
 from adapters.memory.chatroom_list_cache import InMemoryChatroomListCache
 from adapters.memory.events import InMemoryEventBus
+from adapters.memory.leases import InMemoryLeases
 from adapters.memory.otp_store import InMemoryOtpStore
 from adapters.memory.quota_counter import InMemoryQuotaCounter
 from adapters.memory.rate_limiter import InMemoryRateLimiter
@@ -15,6 +16,7 @@ from adapters.memory.user_cache import InMemoryUserCache
 __all__ = [
     "InMemoryChatroomListCache",
     "InMemoryEventBus",
+    "InMemoryLeases",
     "InMemoryOtpStore",
     "InMemoryQuotaCounter",
     "InMemoryRateLimiter",

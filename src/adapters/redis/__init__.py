@@ -10,6 +10,8 @@ best effort and only logged.
 
 from adapters.redis.chatroom_list_cache import RedisChatroomListCache
 from adapters.redis.events import RedisEventBus
+from adapters.redis.health import RedisHealth
+from adapters.redis.leases import RedisLeases
 from adapters.redis.otp_store import RedisOtpStore
 from adapters.redis.quota_counter import RedisQuotaCounter
 from adapters.redis.rate_limiter import RedisRateLimiter
@@ -18,6 +20,8 @@ from adapters.redis.user_cache import RedisUserCache
 __all__ = [
     "RedisChatroomListCache",
     "RedisEventBus",
+    "RedisHealth",
+    "RedisLeases",
     "RedisOtpStore",
     "RedisQuotaCounter",
     "RedisRateLimiter",

@@ -28,3 +28,25 @@ async def upgrade_schema(engine: AsyncEngine, revision: str = "head") -> None:
 
     async with engine.begin() as conn:
         await conn.run_sync(_upgrade)
+
+
+class DatabaseSchema:
+    """The schema of one database, brought up to date on request.
+
+    ``is_embedded`` for SQLite: the embedded default migrates its own file at
+    start-up (and makes its folder, private to the user); production runs
+    ``gemini-clone migrate`` as a deliberate step.
+    """
+
+    def __init__(self, engine: AsyncEngine, *, data_dir: Path | None = None) -> None:
+        self._engine = engine
+        self._data_dir = data_dir
+
+    @property
+    def is_embedded(self) -> bool:
+        return self._engine.dialect.name == "sqlite"
+
+    async def upgrade(self) -> None:
+        if self.is_embedded and self._data_dir is not None:
+            self._data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        await upgrade_schema(self._engine)

@@ -1,52 +1,55 @@
-"""The Litestar application factory: wiring, lifespan, errors, OpenAPI."""
+"""The Litestar application factory: routes, injection, lifespan, errors, OpenAPI."""
 
 from __future__ import annotations
 
 import contextlib
 import logging
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Unpack
 
 from litestar import Litestar
 from litestar.config.app import AppConfig
-from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
-from sqlalchemy import text
 
-from entrypoints.container import Adapters, build_container, open_adapters, run_replies
+from entrypoints.bootstrap import Overrides, bootstrap
+from entrypoints.container import Container
 from entrypoints.http.controllers.auth import AuthController
 from entrypoints.http.controllers.billing import BillingController, StripeWebhookController
 from entrypoints.http.controllers.chatrooms import ChatroomController
 from entrypoints.http.controllers.health import health, ready
 from entrypoints.http.controllers.subscriptions import SubscriptionController
 from entrypoints.http.controllers.users import UserController
+from entrypoints.http.dependencies import container_dependencies
 from entrypoints.http.errors import EXCEPTION_HANDLERS
-from entrypoints.settings import Settings, load_settings
-from gemini_core.services import (
-    AuthService,
-    BillingService,
-    ChatService,
-    QuotaService,
-    TierReader,
-)
+from entrypoints.reply_pipeline import consuming_replies, sweeping
+from entrypoints.settings import Settings
 
 logger = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 64 * 1024
 
 
-def create_app(settings: Settings | None = None, **adapter_overrides: Any) -> Litestar:
-    """Build the API. ``adapter_overrides`` replace adapters by name (tests)."""
-    settings = settings or load_settings()
+def create_app(settings: Settings | None = None, **overrides: Unpack[Overrides]) -> Litestar:
+    """The API for ``settings`` (the environment's when None), built by the
+    composition root; ``overrides`` replace adapters (see ``bootstrap``)."""
+    return app_for(bootstrap(settings, **overrides))
+
+
+def app_for(container: Container) -> Litestar:
+    """The API over a container that the caller built (and may keep)."""
+    settings = container.resolve(Settings)
 
     @contextlib.asynccontextmanager
-    async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        async with open_adapters(settings, **adapter_overrides) as adapters:
-            container = build_container(settings, adapters)
-            _publish_to_state(app.state, container.resolve(Adapters), container)
-            async with run_replies(settings, container):
+    async def lifespan(_: Litestar) -> AsyncIterator[None]:
+        async with container, consuming_replies(container, worker=False):
+            # With Redis the workers sweep; the embedded API is its own worker.
+            if settings.redis_url:
+                logger.info("gemini-clone API ready (%s)", _describe(settings))
+                yield
+                return
+            async with sweeping(container, settings.sweep_interval):
                 logger.info("gemini-clone API ready (%s)", _describe(settings))
                 yield
 
@@ -61,50 +64,29 @@ def create_app(settings: Settings | None = None, **adapter_overrides: Any) -> Li
             health,
             ready,
         ],
+        dependencies=container_dependencies(container),
         lifespan=[lifespan],
         exception_handlers=EXCEPTION_HANDLERS,
         request_max_body_size=MAX_BODY_BYTES,
-        openapi_config=OpenAPIConfig(
-            title="gemini-clone",
-            version="1.0.0",
-            description="A Gemini-style chat backend. Errors share one envelope.",
-            path="/schema",
-            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
-            components=Components(
-                security_schemes={
-                    "bearer": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")
-                }
-            ),
-        ),
+        openapi_config=_openapi(),
         on_app_init=[_quiet_litestar_logging],
         debug=False,
     )
 
 
-def _publish_to_state(state: State, adapters: Adapters, container: Any) -> None:
-    """Resolve the singletons once, so no request pays for resolution."""
-    state.container = container
-    state.clock = adapters.clock
-    state.auth_service = container.resolve(AuthService)
-    state.chat_service = container.resolve(ChatService)
-    state.quota_service = container.resolve(QuotaService)
-    state.tier_reader = container.resolve(TierReader)
-    state.billing_service = container.resolve(BillingService)
-    state.event_subscriber = adapters.subscriber
-
-    async def database() -> None:
-        async with adapters.engine.connect() as conn:
-            await conn.execute(text("SELECT 1"))
-
-    checks = {"database": database}
-    redis = adapters.redis
-    if redis is not None:
-
-        async def redis_ping() -> None:
-            await redis.ping()
-
-        checks["redis"] = redis_ping
-    state.readiness_checks = checks
+def _openapi() -> OpenAPIConfig:
+    return OpenAPIConfig(
+        title="gemini-clone",
+        version="1.0.0",
+        description="A Gemini-style chat backend. Errors share one envelope.",
+        path="/schema",
+        render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+        components=Components(
+            security_schemes={
+                "bearer": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")
+            }
+        ),
+    )
 
 
 def _describe(settings: Settings) -> str:

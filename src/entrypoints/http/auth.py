@@ -5,14 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request
-from litestar.datastructures import State
 
 from gemini_core.errors import Unauthorized
 from gemini_core.model import User
 from gemini_core.services import AuthService
 
 
-async def current_user(request: Request[Any, Any, Any], state: State) -> User:
+async def current_user(request: Request[Any, Any, Any], auth: AuthService) -> User:
     """The user of the request's ``Authorization: Bearer`` token, or 401."""
     header = request.headers.get("authorization")
     if not header:
@@ -20,5 +19,4 @@ async def current_user(request: Request[Any, Any, Any], state: State) -> User:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("the Authorization header must be 'Bearer <access_token>'")
-    auth: AuthService = state.auth_service
     return await auth.authenticate(token.strip())

@@ -8,9 +8,8 @@ from typing import Any
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from entrypoints.http.rate_limit import rate_limit_headers
 from entrypoints.http.schemas import ErrorBody, ErrorEnvelope
 from gemini_core import errors as domain
 
@@ -74,9 +73,9 @@ def domain_error_handler(_: Request[Any, Any, Any], exc: Exception) -> Response[
     if isinstance(exc, domain.RateLimited):
         headers["Retry-After"] = str(exc.retry_after)
     if isinstance(exc, domain.QuotaExceeded) and isinstance(exc.details, dict):
-        headers["RateLimit-Limit"] = str(exc.details.get("limit"))
-        headers["RateLimit-Remaining"] = "0"
-        headers["RateLimit-Reset"] = str(exc.retry_after)
+        headers |= rate_limit_headers(
+            limit=exc.details["limit"], remaining=0, reset_seconds=exc.retry_after
+        )
     if status == 401:
         headers["WWW-Authenticate"] = "Bearer"
     if status == 503:
@@ -140,20 +139,7 @@ def internal_error_handler(
     )
 
 
-def outage_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorEnvelope]:
-    """A backing service failed where the core did not expect it: 503, not 500."""
-    logger.warning("backing service unavailable on %s: %r", request.url.path, exc)
-    return envelope(
-        503,
-        "service_unavailable",
-        domain.ServiceUnavailable.default_message,
-        headers={"Retry-After": "5"},
-    )
-
-
 EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
-    RedisConnectionError: outage_handler,
-    RedisTimeoutError: outage_handler,
     domain.DomainError: domain_error_handler,
     HTTPException: http_error_handler,
     Exception: internal_error_handler,

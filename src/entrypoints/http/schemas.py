@@ -10,6 +10,7 @@ from typing import Annotated, Generic, TypeVar
 import msgspec
 
 from gemini_core.model import Chatroom, Message, User
+from gemini_core.model.chat import CONTENT_MAX, NAME_MAX
 
 T = TypeVar("T")
 
@@ -18,15 +19,15 @@ Mobile = Annotated[str, msgspec.Meta(min_length=1, max_length=32, examples=["+91
 # this only stops absurd bodies early.
 Password = Annotated[str, msgspec.Meta(max_length=4096)]
 Otp = Annotated[str, msgspec.Meta(min_length=1, max_length=16)]
-RoomName = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
-Content = Annotated[str, msgspec.Meta(min_length=1, max_length=8000)]
+RoomName = Annotated[str, msgspec.Meta(min_length=1, max_length=NAME_MAX)]
+Content = Annotated[str, msgspec.Meta(min_length=1, max_length=CONTENT_MAX)]
 
 
-class Request(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+class RequestBody(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """Base of request bodies: an unknown field is a 400, not silently dropped."""
 
 
-class SignupIn(Request, kw_only=True):
+class SignupIn(RequestBody, kw_only=True):
     mobile_number: Mobile
     name: Annotated[str, msgspec.Meta(min_length=1, max_length=100)] | None = None
     email: (
@@ -35,36 +36,36 @@ class SignupIn(Request, kw_only=True):
     password: Password | None = None
 
 
-class MobileIn(Request, kw_only=True):
+class MobileIn(RequestBody, kw_only=True):
     mobile_number: Mobile
 
 
-class VerifyOtpIn(Request, kw_only=True):
+class VerifyOtpIn(RequestBody, kw_only=True):
     mobile_number: Mobile
     otp: Otp
 
 
-class LoginIn(Request, kw_only=True):
+class LoginIn(RequestBody, kw_only=True):
     mobile_number: Mobile
     password: Password
 
 
-class ResetPasswordIn(Request, kw_only=True):
+class ResetPasswordIn(RequestBody, kw_only=True):
     mobile_number: Mobile
     otp: Otp
     new_password: Password
 
 
-class ChangePasswordIn(Request, kw_only=True):
+class ChangePasswordIn(RequestBody, kw_only=True):
     current_password: Password | None = None
     new_password: Password
 
 
-class ChatroomIn(Request, kw_only=True):
+class ChatroomIn(RequestBody, kw_only=True):
     name: RoomName
 
 
-class MessageIn(Request, kw_only=True):
+class MessageIn(RequestBody, kw_only=True):
     content: Content
 
 

@@ -30,10 +30,12 @@ from gemini_core.ports.chat import (
     ChatroomPage,
     ChatroomRepository,
     DeltaSink,
+    EventBus,
     EventPublisher,
     EventStream,
     EventSubscriber,
     MessageEvent,
+    MessageEventType,
     MessageRepository,
     ModelReply,
     ModelRequest,
@@ -42,7 +44,7 @@ from gemini_core.ports.chat import (
     QuotaTake,
     ReplyQueue,
 )
-from gemini_core.ports.common import Clock, UnitOfWork, UnitOfWorkFactory
+from gemini_core.ports.common import Clock, HealthCheck, Lease, UnitOfWork, UnitOfWorkFactory
 
 __all__ = [
     "BillingEvent",
@@ -55,11 +57,15 @@ __all__ = [
     "CheckoutSession",
     "Clock",
     "DeltaSink",
+    "EventBus",
     "EventPublisher",
     "EventStream",
     "EventSubscriber",
+    "HealthCheck",
     "IssuedToken",
+    "Lease",
     "MessageEvent",
+    "MessageEventType",
     "MessageRepository",
     "ModelReply",
     "ModelRequest",

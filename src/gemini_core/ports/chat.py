@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Protocol
+from typing import Literal, Protocol
 
 import msgspec
 
@@ -172,11 +172,18 @@ class ChatModel(Protocol):
         ...
 
 
-class MessageEvent(msgspec.Struct, frozen=True, kw_only=True):
-    """A live event of a chatroom: ``message.created``, ``message.delta``,
-    ``message.completed`` or ``message.failed``."""
+MessageEventType = Literal[
+    "message.created", "message.delta", "message.completed", "message.failed"
+]
+"""Every kind of live event: a new message, a chunk of a reply's text, and a
+reply's final state (the message carries it)."""
 
-    type: str
+
+class MessageEvent(msgspec.Struct, frozen=True, kw_only=True):
+    """A live event of a chatroom; ``message`` is set on all but deltas,
+    which carry the new chunk in ``text``."""
+
+    type: MessageEventType
     chatroom_id: uuid.UUID
     message_id: uuid.UUID
     message: Message | None = None
@@ -201,3 +208,8 @@ class EventSubscriber(Protocol):
     async def subscribe(self, chatroom_id: uuid.UUID) -> EventStream:
         """Start listening; events published after this returns are seen."""
         ...
+
+
+class EventBus(EventPublisher, EventSubscriber, Protocol):
+    """Both ends of live events: one adapter serves both, so what one process
+    publishes its subscribers (and other processes') see."""

@@ -55,3 +55,25 @@ class UnitOfWork(Protocol):
 
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]
+
+
+class Lease(Protocol):
+    """A named lease that one holder at a time may take, shared by every
+    process of a deployment (periodic jobs use it so one process runs a round)."""
+
+    async def acquire(self, name: str, seconds: float) -> bool:
+        """Take ``name`` for ``seconds`` if nobody holds it; False when held."""
+        ...
+
+
+class HealthCheck(Protocol):
+    """A backing service that readiness asks about."""
+
+    @property
+    def name(self) -> str:
+        """What is checked, as readiness reports it (``database``, ``redis``)."""
+        ...
+
+    async def check(self) -> None:
+        """Return when the service answers; raise ``ServiceUnavailable`` when not."""
+        ...

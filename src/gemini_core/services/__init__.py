@@ -2,10 +2,13 @@
 
 from gemini_core.services.auth import AuthService, OtpIssued, Session
 from gemini_core.services.billing import BillingService
-from gemini_core.services.billing_tier import TierReader
-from gemini_core.services.chat import ChatService, PromptAccepted
+from gemini_core.services.chat import ChatService, PromptAccepted, RoomList
+from gemini_core.services.health import ReadinessReport, ReadinessService
 from gemini_core.services.quota import QuotaService
 from gemini_core.services.replies import ReplyService
+from gemini_core.services.reply_failer import ReplyFailer
+from gemini_core.services.sweep import ReplySweeper
+from gemini_core.services.tiers import TierService
 
 __all__ = [
     "AuthService",
@@ -14,7 +17,12 @@ __all__ = [
     "OtpIssued",
     "PromptAccepted",
     "QuotaService",
+    "ReadinessReport",
+    "ReadinessService",
+    "ReplyFailer",
     "ReplyService",
+    "ReplySweeper",
+    "RoomList",
     "Session",
-    "TierReader",
+    "TierService",
 ]

@@ -3,7 +3,7 @@
 The provider's webhooks are the source of truth for the tier: checkout only
 hands out a payment page, and nothing here grants Pro until a verified event
 says the subscription is active. The tier itself is read per request from the
-stored subscription (``TierReader``), so a change applied here is seen by the
+stored subscription (``TierService``), so a change applied here is seen by the
 quota at once.
 """
 

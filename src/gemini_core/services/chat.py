@@ -6,6 +6,7 @@ import logging
 import random
 import uuid
 from collections.abc import Callable
+from datetime import datetime
 
 import msgspec
 
@@ -13,18 +14,21 @@ from gemini_core.errors import NotFound, ValidationFailed
 from gemini_core.ids import new_id
 from gemini_core.model import Chatroom, Message, MessageStatus, Quota, Role
 from gemini_core.model.chat import CONTENT_MAX, NAME_MAX
+from gemini_core.model.quota import seconds_until
 from gemini_core.ports import (
     ChatroomCursor,
     ChatroomListCache,
     ChatroomPage,
     Clock,
     EventPublisher,
+    EventStream,
+    EventSubscriber,
     MessageEvent,
     ReplyQueue,
     UnitOfWorkFactory,
 )
 from gemini_core.services.quota import QuotaService
-from gemini_core.services.reply_failure import ReplyFailure
+from gemini_core.services.reply_failer import ReplyFailer
 
 logger = logging.getLogger(__name__)
 
@@ -33,9 +37,13 @@ LIST_CACHE_JITTER = 0.10
 
 
 class PromptAccepted(msgspec.Struct, frozen=True):
+    """A stored prompt, its pending reply, and the quota after counting it."""
+
     message: Message
     reply: Message
     quota: Quota
+    quota_resets_in: int
+    """Whole seconds until the quota day ends."""
 
 
 class RoomList(msgspec.Struct, frozen=True):
@@ -52,7 +60,35 @@ def _clean(text: str, field: str, maximum: int, *, strip: bool) -> str:
     return value
 
 
+def _prompt_and_reply(
+    user_id: uuid.UUID, room_id: uuid.UUID, text: str, now: datetime
+) -> tuple[Message, Message]:
+    """A prompt as sent, and the pending reply that will answer it."""
+    prompt = Message(
+        id=new_id(),
+        chatroom_id=room_id,
+        user_id=user_id,
+        role=Role.USER,
+        content=text,
+        status=MessageStatus.COMPLETED,
+        created_at=now,
+        completed_at=now,
+    )
+    reply = Message(
+        id=new_id(),
+        chatroom_id=room_id,
+        user_id=user_id,
+        role=Role.MODEL,
+        content="",
+        status=MessageStatus.PENDING,
+        created_at=now,
+    )
+    return prompt, reply
+
+
 class ChatService:
+    """Chatrooms, their history, and prompts sent to the model."""
+
     def __init__(
         self,
         *,
@@ -61,7 +97,8 @@ class ChatService:
         quota: QuotaService,
         queue: ReplyQueue,
         events: EventPublisher,
-        failures: ReplyFailure,
+        subscriber: EventSubscriber,
+        failer: ReplyFailer,
         clock: Clock,
         cache_ttl_seconds: float = LIST_CACHE_TTL_SECONDS,
         jitter: Callable[[], float] = random.random,
@@ -71,7 +108,8 @@ class ChatService:
         self._quota = quota
         self._queue = queue
         self._events = events
-        self._failures = failures
+        self._subscriber = subscriber
+        self._failer = failer
         self._clock = clock
         self._cache_ttl = cache_ttl_seconds
         self._jitter = jitter
@@ -171,7 +209,14 @@ class ChatService:
         page.reverse()
         return page, older
 
-    async def ensure_room(self, user_id: uuid.UUID, room_id: uuid.UUID) -> Chatroom:
+    async def subscribe(self, user_id: uuid.UUID, room_id: uuid.UUID) -> EventStream:
+        """Live events of the user's room, from now on; ``NotFound`` when it
+        is not theirs."""
+        room = await self.require_room(user_id, room_id)
+        return await self._subscriber.subscribe(room.id)
+
+    async def require_room(self, user_id: uuid.UUID, room_id: uuid.UUID) -> Chatroom:
+        """The user's room; ``NotFound`` when it is not theirs or does not exist."""
         async with self._uow() as uow:
             room = await uow.chatrooms.get(user_id, room_id)
         if room is None:
@@ -190,33 +235,9 @@ class ChatService:
         # missing room gives its unit straight back.
         quota = await self._quota.take(user_id)
         now = self._clock.now()
-        prompt = Message(
-            id=new_id(),
-            chatroom_id=room_id,
-            user_id=user_id,
-            role=Role.USER,
-            content=text,
-            status=MessageStatus.COMPLETED,
-            created_at=now,
-            completed_at=now,
-        )
-        reply = Message(
-            id=new_id(),
-            chatroom_id=room_id,
-            user_id=user_id,
-            role=Role.MODEL,
-            content="",
-            status=MessageStatus.PENDING,
-            created_at=now,
-        )
+        prompt, reply = _prompt_and_reply(user_id, room_id, text, now)
         try:
-            async with self._uow() as uow:
-                # Touching the room checks that it is the user's and locks it
-                # against a concurrent delete, in one statement.
-                if not await uow.chatrooms.touch(user_id, room_id, now):
-                    raise NotFound("chatroom not found")
-                await uow.messages.add(prompt, reply)
-                await uow.commit()
+            await self._store_prompt(user_id, room_id, prompt, reply, now)
         except BaseException:
             await self._quota.give_back(user_id, now)
             raise
@@ -230,16 +251,32 @@ class ChatService:
                     message=message,
                 )
             )
+        reply = await self._enqueue(reply)
+        resets_in = seconds_until(quota.resets_at, self._clock.now())
+        return PromptAccepted(message=prompt, reply=reply, quota=quota, quota_resets_in=resets_in)
+
+    async def _store_prompt(
+        self, user_id: uuid.UUID, room_id: uuid.UUID, prompt: Message, reply: Message, now: datetime
+    ) -> None:
+        async with self._uow() as uow:
+            # Touching the room checks that it is the user's and locks it
+            # against a concurrent delete, in one statement.
+            if not await uow.chatrooms.touch(user_id, room_id, now):
+                raise NotFound("chatroom not found")
+            await uow.messages.add(prompt, reply)
+            await uow.commit()
+
+    async def _enqueue(self, reply: Message) -> Message:
+        """Queue the reply; if the queue refuses, fail it (quota given back)
+        and answer its stored, failed state."""
         try:
             await self._queue.enqueue(reply.id)
+            return reply
         except Exception:
             logger.exception("could not enqueue reply %s", reply.id)
-            await self._failures.fail(
-                reply, "the reply could not be queued; your prompt was not counted"
-            )
-            async with self._uow() as uow:
-                reply = await uow.messages.get(reply.id) or reply
-        return PromptAccepted(message=prompt, reply=reply, quota=quota)
+        await self._failer.fail(reply, "the reply could not be queued; your prompt was not counted")
+        async with self._uow() as uow:
+            return await uow.messages.get(reply.id) or reply
 
     async def _invalidate(self, user_id: uuid.UUID) -> None:
         try:

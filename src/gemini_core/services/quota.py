@@ -10,7 +10,7 @@ from gemini_core.errors import QuotaExceeded, ServiceUnavailable
 from gemini_core.model import Quota, Tier
 from gemini_core.model.quota import next_utc_midnight, seconds_until, utc_day
 from gemini_core.ports import Clock, QuotaCounter, QuotaTake, UnitOfWorkFactory
-from gemini_core.services.billing_tier import TierReader
+from gemini_core.services.tiers import TierService
 
 logger = logging.getLogger(__name__)
 
@@ -21,7 +21,7 @@ class QuotaService:
         *,
         counter: QuotaCounter,
         uow: UnitOfWorkFactory,
-        tiers: TierReader,
+        tiers: TierService,
         clock: Clock,
         basic_limit: int,
         pro_limit: int | None,

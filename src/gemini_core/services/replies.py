@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import timedelta
 
 import msgspec
 
@@ -13,14 +12,15 @@ from gemini_core.model import Message, MessageStatus, Role
 from gemini_core.ports import (
     ChatModel,
     Clock,
+    DeltaSink,
     EventPublisher,
     MessageEvent,
+    ModelReply,
     ModelRequest,
     ModelTurn,
-    ReplyQueue,
     UnitOfWorkFactory,
 )
-from gemini_core.services.reply_failure import ReplyFailure
+from gemini_core.services.reply_failer import ReplyFailer
 
 logger = logging.getLogger(__name__)
 
@@ -59,13 +59,15 @@ def build_turns(history_newest_first: list[Message], budget_chars: int) -> list[
 
 
 class ReplyService:
+    """What a worker runs for each queued reply."""
+
     def __init__(
         self,
         *,
         uow: UnitOfWorkFactory,
         model: ChatModel,
         events: EventPublisher,
-        failures: ReplyFailure,
+        failer: ReplyFailer,
         clock: Clock,
         system_instruction: str | None = None,
         history_budget_chars: int = DEFAULT_HISTORY_BUDGET_CHARS,
@@ -75,7 +77,7 @@ class ReplyService:
         self._uow = uow
         self._model = model
         self._events = events
-        self._failures = failures
+        self._failer = failer
         self._clock = clock
         self._system_instruction = system_instruction
         self._budget = history_budget_chars
@@ -87,26 +89,44 @@ class ReplyService:
         final is left alone, and of two concurrent runs only one final write
         lands. A reply delivered more than ``max_deliveries`` times fails
         without calling the model (a task that keeps crashing its worker)."""
+        reply = await self._claim(reply_id)
+        if reply is None:
+            return
+        request = await self._request_for(reply)
+        if not request.turns:
+            await self._failer.fail(reply, "there is no prompt to answer")
+            return
+        try:
+            answer = await self._model.generate(request, self._delta_sink(reply))
+        except ModelError as exc:
+            await self._failer.fail(reply, exc.message)
+            return
+        await self._complete(reply, answer)
+
+    async def _claim(self, reply_id: uuid.UUID) -> Message | None:
+        """Count this delivery; the reply to work on, or None when there is
+        nothing to do (final, gone, or failed here for too many deliveries)."""
         async with self._uow() as uow:
             reply = await uow.messages.start_delivery(reply_id)
             await uow.commit()
         if reply is None:
             logger.info("reply %s is already final or gone; nothing to do", reply_id)
-            return
+            return None
         if reply.deliveries > self._max_deliveries:
-            await self._failures.fail(
+            await self._failer.fail(
                 reply, f"the reply could not be generated after {self._max_deliveries} attempts"
             )
-            return
+            return None
+        return reply
+
+    async def _request_for(self, reply: Message) -> ModelRequest:
         async with self._uow() as uow:
             history = await uow.messages.list_page(reply.chatroom_id, self._max_messages, reply.id)
-        request = ModelRequest(
+        return ModelRequest(
             turns=build_turns(history, self._budget), system_instruction=self._system_instruction
         )
-        if not request.turns:
-            await self._failures.fail(reply, "there is no prompt to answer")
-            return
 
+    def _delta_sink(self, reply: Message) -> DeltaSink:
         async def publish_delta(text: str) -> None:
             await self._events.publish(
                 MessageEvent(
@@ -117,11 +137,10 @@ class ReplyService:
                 )
             )
 
-        try:
-            answer = await self._model.generate(request, publish_delta)
-        except ModelError as exc:
-            await self._failures.fail(reply, exc.message)
-            return
+        return publish_delta
+
+    async def _complete(self, reply: Message, answer: ModelReply) -> None:
+        """Store the answer unless another run got there first, then say so."""
         now = self._clock.now()
         async with self._uow() as uow:
             won = await uow.messages.finish(
@@ -153,32 +172,3 @@ class ReplyService:
                 message=completed,
             )
         )
-
-    async def sweep(
-        self,
-        queue: ReplyQueue,
-        *,
-        requeue_after: timedelta,
-        fail_after: timedelta,
-        batch: int = 100,
-    ) -> tuple[int, int]:
-        """Re-enqueue replies pending longer than ``requeue_after`` and fail
-        those pending longer than ``fail_after`` (quota given back), so no
-        reply stays pending for ever. Returns (re-enqueued, failed)."""
-        now = self._clock.now()
-        requeued = failed = 0
-        async with self._uow() as uow:
-            stale = await uow.messages.stale_pending(now - requeue_after, batch)
-        for reply in stale:
-            if now - reply.created_at >= fail_after:
-                if await self._failures.fail(reply, "the model did not answer in time"):
-                    failed += 1
-                continue
-            try:
-                await queue.enqueue(reply.id)
-                requeued += 1
-            except Exception:
-                logger.warning("sweep could not re-enqueue reply %s", reply.id, exc_info=True)
-        if requeued or failed:
-            logger.info("sweep: %d replies re-enqueued, %d failed", requeued, failed)
-        return requeued, failed

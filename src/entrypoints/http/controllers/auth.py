@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from litestar import Controller, post
-from litestar.datastructures import State
 from litestar.di import Provide
 
 from entrypoints.http.auth import current_user
@@ -48,36 +47,30 @@ class AuthController(Controller):
     tags = ["auth"]
 
     @post("/signup", status_code=201, summary="Create an account")
-    async def signup(self, data: SignupIn, state: State) -> Envelope[UserData]:
-        auth: AuthService = state.auth_service
+    async def signup(self, data: SignupIn, auth: AuthService) -> Envelope[UserData]:
         user = await auth.signup(
             data.mobile_number, name=data.name, email=data.email, password=data.password
         )
         return ok(UserData(user=UserOut.of(user)))
 
     @post("/send-otp", status_code=200, summary="Send a login code")
-    async def send_otp(self, data: MobileIn, state: State) -> Envelope[OtpOut]:
-        auth: AuthService = state.auth_service
+    async def send_otp(self, data: MobileIn, auth: AuthService) -> Envelope[OtpOut]:
         return _otp(await auth.send_otp(data.mobile_number))
 
     @post("/verify-otp", status_code=200, summary="Log in (or sign up) with a code")
-    async def verify_otp(self, data: VerifyOtpIn, state: State) -> Envelope[SessionOut]:
-        auth: AuthService = state.auth_service
+    async def verify_otp(self, data: VerifyOtpIn, auth: AuthService) -> Envelope[SessionOut]:
         return _session(await auth.verify_otp(data.mobile_number, data.otp))
 
     @post("/login", status_code=200, summary="Log in with a password")
-    async def login(self, data: LoginIn, state: State) -> Envelope[SessionOut]:
-        auth: AuthService = state.auth_service
+    async def login(self, data: LoginIn, auth: AuthService) -> Envelope[SessionOut]:
         return _session(await auth.login(data.mobile_number, data.password))
 
     @post("/forgot-password", status_code=200, summary="Send a password reset code")
-    async def forgot_password(self, data: MobileIn, state: State) -> Envelope[OtpOut]:
-        auth: AuthService = state.auth_service
+    async def forgot_password(self, data: MobileIn, auth: AuthService) -> Envelope[OtpOut]:
         return _otp(await auth.forgot_password(data.mobile_number))
 
     @post("/reset-password", status_code=200, summary="Set a new password with a reset code")
-    async def reset_password(self, data: ResetPasswordIn, state: State) -> Envelope[DoneOut]:
-        auth: AuthService = state.auth_service
+    async def reset_password(self, data: ResetPasswordIn, auth: AuthService) -> Envelope[DoneOut]:
         await auth.reset_password(data.mobile_number, data.otp, data.new_password)
         return ok(DoneOut(message="the password has been reset; log in again"))
 
@@ -89,7 +82,6 @@ class AuthController(Controller):
         security=[{"bearer": []}],
     )
     async def change_password(
-        self, data: ChangePasswordIn, state: State, user: User
+        self, data: ChangePasswordIn, auth: AuthService, user: User
     ) -> Envelope[SessionOut]:
-        auth: AuthService = state.auth_service
         return _session(await auth.change_password(user, data.current_password, data.new_password))

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
-from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.params import HeaderParameter
 
@@ -33,8 +32,7 @@ class BillingController(Controller):
             "not configured, 502 `billing_error` when Stripe refuses."
         ),
     )
-    async def pro(self, state: State, user: User) -> Envelope[CheckoutOut]:
-        billing: BillingService = state.billing_service
+    async def pro(self, billing: BillingService, user: User) -> Envelope[CheckoutOut]:
         session = await billing.start_checkout(user)
         return ok(CheckoutOut(checkout_url=session.url, session_id=session.id))
 
@@ -50,8 +48,7 @@ class BillingController(Controller):
             "when Stripe refuses."
         ),
     )
-    async def portal(self, state: State, user: User) -> Envelope[PortalOut]:
-        billing: BillingService = state.billing_service
+    async def portal(self, billing: BillingService, user: User) -> Envelope[PortalOut]:
         return ok(PortalOut(portal_url=await billing.portal_url(user)))
 
     # Where Stripe sends the browser back to (PUBLIC_URL defaults to this API).
@@ -98,13 +95,12 @@ class StripeWebhookController(Controller):
     async def stripe(
         self,
         request: Request[Any, Any, Any],
-        state: State,
+        billing: BillingService,
         stripe_signature: Annotated[
             str | None,
             HeaderParameter(name="stripe-signature", description="Stripe's t=...,v1=... signature"),
         ] = None,
     ) -> Envelope[ReceivedOut]:
-        billing: BillingService = state.billing_service
         # The signature covers the exact bytes: never a re-encoded body.
         await billing.handle_webhook(await request.body(), stripe_signature)
         return ok(ReceivedOut(received=True))

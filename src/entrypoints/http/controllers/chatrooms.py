@@ -8,13 +8,18 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Response, delete, get, patch, post
-from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.params import Parameter
 from litestar.response import ServerSentEvent
 from litestar.response.sse import ServerSentEventMessage
 
 from entrypoints.http.auth import current_user
+from entrypoints.http.cursors import (
+    decode_chatroom_cursor,
+    decode_message_cursor,
+    encode_chatroom_cursor,
+)
+from entrypoints.http.rate_limit import rate_limit_headers
 from entrypoints.http.schemas import (
     ChatroomData,
     ChatroomDetailData,
@@ -28,15 +33,9 @@ from entrypoints.http.schemas import (
     PromptData,
     ok,
 )
-from gemini_core.cursors import (
-    decode_chatroom_cursor,
-    decode_message_cursor,
-    encode_chatroom_cursor,
-)
 from gemini_core.errors import ValidationFailed
-from gemini_core.model import Quota, User
-from gemini_core.model.quota import seconds_until
-from gemini_core.ports import EventSubscriber, MessageEvent
+from gemini_core.model import User
+from gemini_core.ports import MessageEvent
 from gemini_core.services import ChatService
 
 PageLimit = Annotated[int, Parameter(ge=1, le=100, description="page size, 1-100")]
@@ -53,16 +52,6 @@ def parse_id(raw: str, field: str = "chatroom_id") -> uuid.UUID:
         raise ValidationFailed.for_field(field, "must be a UUID") from None
 
 
-def rate_limit_headers(quota: Quota, now_seconds_to_reset: int) -> dict[str, str]:
-    if quota.limit is None:
-        return {}
-    return {
-        "RateLimit-Limit": str(quota.limit),
-        "RateLimit-Remaining": str(quota.remaining),
-        "RateLimit-Reset": str(now_seconds_to_reset),
-    }
-
-
 def event_payload(event: MessageEvent) -> bytes:
     if event.message is not None:
         return _json.encode(MessageOut.of(event.message))
@@ -76,20 +65,20 @@ class ChatroomController(Controller):
     security = [{"bearer": []}]
 
     @post("/", status_code=201, summary="Create a chatroom")
-    async def create(self, data: ChatroomIn, state: State, user: User) -> Envelope[ChatroomData]:
-        chat: ChatService = state.chat_service
+    async def create(
+        self, data: ChatroomIn, chat: ChatService, user: User
+    ) -> Envelope[ChatroomData]:
         room = await chat.create_room(user.id, data.name)
         return ok(ChatroomData(chatroom=ChatroomOut.of(room)))
 
     @get("/", summary="The caller's chatrooms, newest activity first (cached)")
     async def list_rooms(
         self,
-        state: State,
+        chat: ChatService,
         user: User,
         limit: PageLimit = 20,
         cursor: str | None = None,
     ) -> Response[PageEnvelope[ChatroomOut]]:
-        chat: ChatService = state.chat_service
         after = decode_chatroom_cursor(cursor) if cursor else None
         result = await chat.list_rooms(user.id, limit, after)
         page = result.page
@@ -103,9 +92,8 @@ class ChatroomController(Controller):
 
     @get("/{room_id:str}", summary="A chatroom with its latest messages")
     async def get_room(
-        self, room_id: str, state: State, user: User
+        self, room_id: str, chat: ChatService, user: User
     ) -> Envelope[ChatroomDetailData]:
-        chat: ChatService = state.chat_service
         room, messages = await chat.get_room(user.id, parse_id(room_id))
         return ok(
             ChatroomDetailData(
@@ -115,27 +103,24 @@ class ChatroomController(Controller):
 
     @patch("/{room_id:str}", summary="Rename a chatroom")
     async def rename(
-        self, room_id: str, data: ChatroomIn, state: State, user: User
+        self, room_id: str, data: ChatroomIn, chat: ChatService, user: User
     ) -> Envelope[ChatroomData]:
-        chat: ChatService = state.chat_service
         room = await chat.rename_room(user.id, parse_id(room_id), data.name)
         return ok(ChatroomData(chatroom=ChatroomOut.of(room)))
 
     @delete("/{room_id:str}", status_code=204, summary="Delete a chatroom and its messages")
-    async def remove(self, room_id: str, state: State, user: User) -> None:
-        chat: ChatService = state.chat_service
+    async def remove(self, room_id: str, chat: ChatService, user: User) -> None:
         await chat.delete_room(user.id, parse_id(room_id))
 
     @get("/{room_id:str}/messages", summary="Message history, oldest first within a page")
     async def messages(
         self,
         room_id: str,
-        state: State,
+        chat: ChatService,
         user: User,
         limit: PageLimit = 50,
         before: str | None = None,
     ) -> PageEnvelope[MessageOut]:
-        chat: ChatService = state.chat_service
         before_id = decode_message_cursor(before) if before else None
         page, older = await chat.list_messages(user.id, parse_id(room_id), limit, before_id)
         return PageEnvelope(
@@ -145,23 +130,25 @@ class ChatroomController(Controller):
 
     @post("/{room_id:str}/message", status_code=202, summary="Send a prompt; the reply is queued")
     async def send(
-        self, room_id: str, data: MessageIn, state: State, user: User
+        self, room_id: str, data: MessageIn, chat: ChatService, user: User
     ) -> Response[Envelope[PromptData]]:
-        chat: ChatService = state.chat_service
         accepted = await chat.send_prompt(user.id, parse_id(room_id), data.content)
         quota = accepted.quota
-        headers = rate_limit_headers(quota, seconds_until(quota.resets_at, state.clock.now()))
+        headers = {}
+        if quota.limit is not None:
+            headers = rate_limit_headers(
+                limit=quota.limit,
+                remaining=quota.remaining or 0,
+                reset_seconds=accepted.quota_resets_in,
+            )
         body = ok(
             PromptData(message=MessageOut.of(accepted.message), reply=MessageOut.of(accepted.reply))
         )
         return Response(body, status_code=202, headers=headers)
 
     @get("/{room_id:str}/events", summary="Live message events (text/event-stream)")
-    async def events(self, room_id: str, state: State, user: User) -> ServerSentEvent:
-        chat: ChatService = state.chat_service
-        room = await chat.ensure_room(user.id, parse_id(room_id))
-        subscriber: EventSubscriber = state.event_subscriber
-        stream = await subscriber.subscribe(room.id)
+    async def events(self, room_id: str, chat: ChatService, user: User) -> ServerSentEvent:
+        stream = await chat.subscribe(user.id, parse_id(room_id))
 
         async def frames() -> AsyncGenerator[ServerSentEventMessage, Any]:
             try:

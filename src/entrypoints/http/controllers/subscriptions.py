@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from litestar import Controller, get
-from litestar.datastructures import State
 from litestar.di import Provide
 
 from entrypoints.http.auth import current_user
 from entrypoints.http.schemas import Envelope, SubscriptionStatusOut, UsageOut, ok
 from gemini_core.model import User
-from gemini_core.ports import Clock
-from gemini_core.services import QuotaService, TierReader
+from gemini_core.services import QuotaService, TierService
 
 
 class SubscriptionController(Controller):
@@ -20,15 +18,14 @@ class SubscriptionController(Controller):
     security = [{"bearer": []}]
 
     @get("/status", summary="Tier, subscription state and today's usage")
-    async def status(self, state: State, user: User) -> Envelope[SubscriptionStatusOut]:
-        tiers: TierReader = state.tier_reader
-        quota: QuotaService = state.quota_service
-        clock: Clock = state.clock
+    async def status(
+        self, tiers: TierService, quota: QuotaService, user: User
+    ) -> Envelope[SubscriptionStatusOut]:
         subscription = await tiers.subscription(user.id)
         usage = await quota.usage(user.id)
         return ok(
             SubscriptionStatusOut(
-                tier=subscription.tier(clock.now()).value,
+                tier=tiers.tier_of(subscription).value,
                 status=subscription.status.value,
                 current_period_end=subscription.current_period_end,
                 cancel_at_period_end=subscription.cancel_at_period_end,

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from litestar import Controller, get
-from litestar.datastructures import State
 from litestar.di import Provide
 
 from entrypoints.http.auth import current_user
 from entrypoints.http.schemas import Envelope, UserData, UserOut, ok
 from gemini_core.model import User
-from gemini_core.services import TierReader
+from gemini_core.services import TierService
 
 
 class UserController(Controller):
@@ -19,7 +18,6 @@ class UserController(Controller):
     security = [{"bearer": []}]
 
     @get("/me", summary="The caller's account, with the tier")
-    async def me(self, state: State, user: User) -> Envelope[UserData]:
-        tiers: TierReader = state.tier_reader
+    async def me(self, tiers: TierService, user: User) -> Envelope[UserData]:
         tier = await tiers.tier(user.id)
         return ok(UserData(user=UserOut.of(user, tier.value)))

@@ -13,7 +13,10 @@ from gemini_core.services.quota import QuotaService
 logger = logging.getLogger(__name__)
 
 
-class ReplyFailure:
+class ReplyFailer:
+    """Ends replies as failed: the one place that does it, whichever path
+    (enqueue failure, worker, sweep) gets there first."""
+
     def __init__(
         self,
         *,

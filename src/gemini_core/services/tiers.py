@@ -1,4 +1,4 @@
-"""Which tier a user is on, read per request from the stored subscription."""
+"""Which tier a user is on, read from the stored subscription."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from gemini_core.model import Subscription, Tier
 from gemini_core.ports import Clock, UnitOfWorkFactory
 
 
-class TierReader:
+class TierService:
+    """The tier and subscription of a user, from the stored subscription."""
+
     def __init__(self, *, uow: UnitOfWorkFactory, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
@@ -19,4 +21,8 @@ class TierReader:
         return found or Subscription(user_id=user_id)
 
     async def tier(self, user_id: uuid.UUID) -> Tier:
-        return (await self.subscription(user_id)).tier(self._clock.now())
+        return self.tier_of(await self.subscription(user_id))
+
+    def tier_of(self, subscription: Subscription) -> Tier:
+        """The tier ``subscription`` grants now (a past-due one keeps Pro for a grace period)."""
+        return subscription.tier(self._clock.now())

@@ -1,0 +1,165 @@
+"""Which adapter serves each port: the embedded default or production.
+
+Shared state (codes, limits, caches, live events, leases) lives in Redis
+when ``REDIS_URL`` is set, so every process sees one truth; otherwise in this
+process, which then serves everything. Each method builds one port's
+default; the composition root calls only those not overridden.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from adapters import memory
+from adapters import redis as redis_adapters
+from adapters.argon2_hasher import Argon2PasswordHasher
+from adapters.jwt_tokens import JwtTokenIssuer
+from adapters.otp_delivery import LogOtpSender, ResponseOtpSender
+from adapters.sqlalchemy import SqlUnitOfWorkFactory
+from adapters.taskiq import TaskiqReplyQueue, in_process_queue, redis_stream_queue
+from entrypoints.settings import Settings
+from gemini_core.ports import (
+    BillingGateway,
+    ChatModel,
+    ChatroomListCache,
+    Clock,
+    EventBus,
+    Lease,
+    OtpSender,
+    OtpStore,
+    PasswordHasher,
+    QuotaCounter,
+    RateLimiter,
+    TokenIssuer,
+    UnitOfWorkFactory,
+    UserCache,
+)
+
+
+def otp_secret(settings: Settings) -> bytes:
+    """A key of its own derived from the JWT secret: a leaked OTP table says
+    nothing about tokens, and operators manage one secret."""
+    return hmac.new(settings.jwt_secret.encode(), b"gemini-clone otp v1", hashlib.sha256).digest()
+
+
+class DefaultAdapters:
+    """The adapter each port gets unless the caller of ``bootstrap`` overrides it."""
+
+    def __init__(
+        self, settings: Settings, engine: AsyncEngine, redis: Redis | None, clock: Clock
+    ) -> None:
+        self._settings = settings
+        self._engine = engine
+        self._redis = redis
+        self._prefix = settings.redis_prefix
+        self._clock = clock
+
+    def clock(self) -> Clock:
+        return self._clock
+
+    def uow(self) -> UnitOfWorkFactory:
+        return SqlUnitOfWorkFactory(self._engine)
+
+    def hasher(self) -> PasswordHasher:
+        return Argon2PasswordHasher()
+
+    def tokens(self) -> TokenIssuer:
+        return JwtTokenIssuer(
+            self._settings.jwt_secret, ttl_seconds=self._settings.access_token_ttl
+        )
+
+    def otp_sender(self) -> OtpSender:
+        if self._settings.otp_delivery == "response":
+            return ResponseOtpSender()
+        return LogOtpSender()
+
+    def otp_store(self) -> OtpStore:
+        if self._redis is None:
+            return memory.InMemoryOtpStore(self._clock)
+        return redis_adapters.RedisOtpStore(self._redis, self._prefix)
+
+    def rate_limiter(self) -> RateLimiter:
+        if self._redis is None:
+            return memory.InMemoryRateLimiter(clock=self._clock)
+        return redis_adapters.RedisRateLimiter(self._redis, self._prefix)
+
+    def quota_counter(self) -> QuotaCounter:
+        if self._redis is None:
+            return memory.InMemoryQuotaCounter(clock=self._clock)
+        return redis_adapters.RedisQuotaCounter(self._redis, self._prefix)
+
+    def list_cache(self) -> ChatroomListCache:
+        if self._redis is None:
+            return memory.InMemoryChatroomListCache(clock=self._clock)
+        return redis_adapters.RedisChatroomListCache(self._redis, self._prefix)
+
+    def user_cache(self) -> UserCache:
+        if self._redis is None:
+            return memory.InMemoryUserCache(self._clock)
+        return redis_adapters.RedisUserCache(self._redis, self._prefix)
+
+    def events(self) -> EventBus:
+        if self._redis is None:
+            return memory.InMemoryEventBus()
+        return redis_adapters.RedisEventBus(self._redis, self._prefix)
+
+    def lease(self) -> Lease:
+        if self._redis is None:
+            return memory.InMemoryLeases(self._clock)
+        return redis_adapters.RedisLeases(self._redis, self._prefix)
+
+    def queue(self) -> TaskiqReplyQueue:
+        settings = self._settings
+        if not settings.redis_url:
+            return in_process_queue(settings.worker_concurrency)
+        return redis_stream_queue(
+            settings.redis_url,
+            stream=f"{settings.redis_prefix}replies",
+            redeliver_after=settings.reply_redeliver_after,
+            reclaim_interval=settings.reclaim_interval,
+            read_batch=min(settings.worker_concurrency, 100),
+        )
+
+    def model(self) -> ChatModel:
+        settings = self._settings
+        if not settings.gemini_api_key:
+            from adapters.offline_model import OfflineChatModel
+
+            return OfflineChatModel()
+        from adapters.gemini import GeminiChatModel, GeminiConfig
+
+        return GeminiChatModel(
+            GeminiConfig(
+                api_key=settings.gemini_api_key,
+                model=settings.gemini_model,
+                api_base=settings.gemini_api_base,
+                stream=settings.gemini_stream,
+                total_deadline=settings.reply_deadline_seconds,
+            )
+        )
+
+    def billing(self) -> BillingGateway | None:
+        """Stripe when all three of its settings are given; else None, and
+        the billing routes answer 503 ``billing_unavailable``."""
+        settings = self._settings
+        key, price, secret = (
+            settings.stripe_secret_key,
+            settings.stripe_price_id,
+            settings.stripe_webhook_secret,
+        )
+        if not (key and price and secret):
+            return None
+        from adapters.stripe import StripeBillingGateway, StripeConfig
+
+        return StripeBillingGateway(
+            StripeConfig(
+                secret_key=key,
+                price_id=price,
+                webhook_secret=secret,
+                api_base=settings.stripe_api_base,
+            )
+        )

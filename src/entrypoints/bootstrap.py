@@ -1,0 +1,190 @@
+"""The composition root: settings in, a container of adapters and services out.
+
+It is the one function the API, the worker, the CLI, the tests and library
+users build from, and the only place that knows which adapter serves which
+port. Every adapter can be overridden by name, all in the same way::
+
+    async with bootstrap(settings, clock=FakeClock(), model=MyModel()) as container:
+        chat = container.resolve(ChatService)
+
+Services are registered by type and built by punq from their constructors:
+a new service is its class plus one ``register`` line in ``_register_services``.
+Nothing here runs loops: the sweep and the queue's consumer run where they
+belong (the worker, the embedded API's lifespan).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypedDict, Unpack, cast
+
+import punq
+from redis.asyncio import Redis
+
+from adapters.redis import RedisHealth
+from adapters.redis.client import connect as connect_redis
+from adapters.sqlalchemy import DatabaseHealth, DatabaseSchema, create_engine
+from adapters.system_clock import SystemClock
+from adapters.taskiq import TaskiqReplyQueue
+from entrypoints.adapter_choice import DefaultAdapters, otp_secret
+from entrypoints.container import Container
+from entrypoints.settings import Settings, load_settings
+from gemini_core.ports import (
+    BillingGateway,
+    ChatModel,
+    ChatroomListCache,
+    Clock,
+    EventBus,
+    EventPublisher,
+    EventSubscriber,
+    HealthCheck,
+    Lease,
+    OtpSender,
+    OtpStore,
+    PasswordHasher,
+    QuotaCounter,
+    RateLimiter,
+    ReplyQueue,
+    TokenIssuer,
+    UnitOfWorkFactory,
+    UserCache,
+)
+from gemini_core.services import (
+    AuthService,
+    BillingService,
+    ChatService,
+    QuotaService,
+    ReadinessService,
+    ReplyFailer,
+    ReplyService,
+    ReplySweeper,
+    TierService,
+)
+
+
+class Overrides(TypedDict, total=False):
+    """The adapters a caller may replace, one per port (``events`` serves
+    both publishing and subscribing; ``billing=None`` turns billing off)."""
+
+    clock: Clock
+    uow: UnitOfWorkFactory
+    hasher: PasswordHasher
+    tokens: TokenIssuer
+    otp_sender: OtpSender
+    otp_store: OtpStore
+    rate_limiter: RateLimiter
+    quota_counter: QuotaCounter
+    list_cache: ChatroomListCache
+    user_cache: UserCache
+    events: EventBus
+    lease: Lease
+    queue: ReplyQueue
+    model: ChatModel
+    billing: BillingGateway | None
+
+
+# Each override's name -> the keys it is registered under.
+_PORTS: dict[str, tuple[Any, ...]] = {
+    "clock": (Clock,),
+    "uow": (UnitOfWorkFactory,),
+    "hasher": (PasswordHasher,),
+    "tokens": (TokenIssuer,),
+    "otp_sender": (OtpSender,),
+    "otp_store": (OtpStore,),
+    "rate_limiter": (RateLimiter,),
+    "quota_counter": (QuotaCounter,),
+    "list_cache": (ChatroomListCache,),
+    "user_cache": (UserCache,),
+    "events": (EventBus, EventPublisher, EventSubscriber),
+    "lease": (Lease,),
+    "queue": (ReplyQueue,),
+    "model": (ChatModel,),
+    "billing": (BillingGateway,),
+}
+
+
+def bootstrap(settings: Settings | None = None, **overrides: Unpack[Overrides]) -> Container:
+    """Build every adapter and service for ``settings`` (the environment's
+    when None). Nothing connects yet; ``async with`` the result to start it
+    and to close what it opened."""
+    settings = settings or load_settings()
+    registry = punq.Container()
+    container = Container(registry)
+    registry.register(Settings, instance=settings)
+    engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
+    container.on_close(engine.dispose)
+    schema = DatabaseSchema(engine, data_dir=settings.data_dir)
+    registry.register(DatabaseSchema, instance=schema)
+    if schema.is_embedded:
+        # The embedded default migrates itself; production runs
+        # `gemini-clone migrate` as a deliberate step.
+        container.on_start(schema.upgrade)
+    checks: list[HealthCheck] = [DatabaseHealth(engine)]
+    redis: Redis | None = None
+    if settings.redis_url:
+        redis = connect_redis(settings.redis_url)
+        container.on_close(redis.aclose)
+        checks.append(RedisHealth(redis))
+    clock = overrides.get("clock") or SystemClock()
+    defaults = DefaultAdapters(settings, engine, redis, clock)
+    _register_adapters(container, registry, defaults, overrides)
+    registry.register(ReadinessService, instance=ReadinessService(checks))
+    _register_services(registry, settings)
+    return container
+
+
+def _register_adapters(
+    container: Container,
+    registry: punq.Container,
+    defaults: DefaultAdapters,
+    overrides: Mapping[str, object],
+) -> None:
+    """An override when given, else the default; the defaults this builds
+    are closed with the container (what a caller passes in is the caller's)."""
+    for name, keys in _PORTS.items():
+        if name in overrides:
+            adapter = overrides[name]
+        else:
+            adapter = getattr(defaults, name)()
+            closer = getattr(adapter, "aclose", None)
+            if closer is not None:
+                container.on_close(closer)
+        for key in keys:
+            registry.register(key, instance=adapter)
+        if isinstance(adapter, TaskiqReplyQueue):
+            # The worker and the embedded API start its consumer.
+            registry.register(TaskiqReplyQueue, instance=adapter)
+
+
+def _register_services(registry: punq.Container, settings: Settings) -> None:
+    """Services, built by punq from their constructors; only what is not a
+    port (limits, texts, derived secrets) is given here."""
+    one = punq.Scope.singleton
+    registry.register(TierService, scope=one)
+    registry.register(
+        QuotaService,
+        scope=one,
+        basic_limit=settings.basic_daily_limit,
+        pro_limit=settings.pro_daily_limit,
+    )
+    registry.register(ReplyFailer, scope=one)
+    registry.register(AuthService, scope=one, otp_secret=otp_secret(settings))
+    registry.register(ChatService, scope=one)
+    registry.register(
+        ReplyService,
+        scope=one,
+        system_instruction=settings.system_instruction or None,
+        history_budget_chars=settings.history_budget_chars,
+    )
+    registry.register(
+        ReplySweeper,
+        scope=one,
+        requeue_after_seconds=settings.reply_requeue_after,
+        fail_after_seconds=settings.reply_fail_after,
+    )
+    registry.register(
+        BillingService,
+        scope=one,
+        gateway=cast(BillingGateway | None, registry.resolve(BillingGateway)),
+        public_url=settings.public_url,
+    )

@@ -1,0 +1,43 @@
+"""What handlers receive by injection: the container's services, by name.
+
+A handler declares ``chat: ChatService`` and gets the one instance the
+composition root built; nothing reads services from ``app.state``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar.di import Provide
+
+from entrypoints.container import Container
+from gemini_core.services import (
+    AuthService,
+    BillingService,
+    ChatService,
+    QuotaService,
+    ReadinessService,
+    TierService,
+)
+
+# Handler parameter name -> what it receives.
+INJECTED: dict[str, Any] = {
+    "auth": AuthService,
+    "chat": ChatService,
+    "quota": QuotaService,
+    "tiers": TierService,
+    "billing": BillingService,
+    "readiness": ReadinessService,
+}
+
+
+def _provider(instance: Any) -> Provide:
+    def provide() -> Any:
+        return instance
+
+    return Provide(provide, use_cache=True, sync_to_thread=False)
+
+
+def container_dependencies(container: Container) -> dict[str, Provide]:
+    """One ``Provide`` per injected name, resolved once when the app is made."""
+    return {name: _provider(container.resolve(key)) for name, key in INJECTED.items()}
