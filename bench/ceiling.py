@@ -2,10 +2,11 @@
 
 It is served exactly as ``gemini-clone serve --workers N`` serves the API
 (``entrypoints.cli.serve_processes``: the same uvicorn supervisor, host,
-process count, log level and no access log), and its Redis client is built
-with the same options as the API's, so the difference between the two is
-what the API does per request beyond one Redis round trip: authentication,
-SQL, the cache's generation lookup, building and encoding the response.
+process count, log level and no access log), and its Redis client comes
+from the same place as the app's (``adapters.redis.client.connect``), so
+the difference between the two is what the API does per request beyond one
+Redis round trip: authentication, SQL, the cache's generation lookup,
+building and encoding the response.
 
     CEILING_KEY=gcbench:ceiling REDIS_URL=redis://127.0.0.1:6379/13 \\
         python -m bench.ceiling --port 8100 --workers 2
@@ -22,10 +23,8 @@ from collections.abc import AsyncIterator
 import uvicorn
 from litestar import Litestar, Response, get
 from litestar.datastructures import State
-from redis.asyncio import Redis
-from redis.asyncio.retry import Retry
-from redis.backoff import ExponentialBackoff
 
+from adapters.redis.client import connect
 from entrypoints.cli import serve_processes
 
 PATH = "/ceiling"
@@ -38,15 +37,7 @@ def create_app() -> Litestar:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        # The options of entrypoints.container._redis_client.
-        client = Redis.from_url(
-            url,
-            socket_timeout=2.0,
-            socket_connect_timeout=1.0,
-            health_check_interval=10,
-            retry=Retry(ExponentialBackoff(cap=0.2, base=0.02), retries=1),
-            max_connections=200,
-        )
+        client = connect(url)  # the app's Redis client, options and all
         app.state.redis = client
         try:
             yield

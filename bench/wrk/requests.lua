@@ -1,4 +1,4 @@
--- wrk script of the benchmark harness (bench/run.py).
+-- wrk script of the benchmark harness (driven by bench/load.py).
 --
 -- Usage: wrk ... -s bench/wrk/requests.lua URL -- REQUESTS_FILE
 -- REQUESTS_FILE has one request a line: METHOD<TAB>PATH<TAB>TOKEN<TAB>BODY
