@@ -22,7 +22,7 @@ from bench.common import (
     Mode,
 )
 from bench.stack import Stack
-from gemini_core.cursors import encode_chatroom_cursor
+from entrypoints.http.cursors import encode_chatroom_cursor
 from gemini_core.ids import new_id
 from gemini_core.ports import ChatroomCursor
 
