@@ -1,7 +1,7 @@
 """The ceiling: a bare Litestar route that answers with the bytes of one Redis GET.
 
 It is served exactly as ``gemini-clone serve --workers N`` serves the API
-(``entrypoints.cli.serve_processes``: the same uvicorn supervisor, host,
+(``entrypoints.serving.serve_processes``: the same uvicorn supervisor, host,
 process count, log level and no access log), and its Redis client comes
 from the same place as the app's (``adapters.redis.client.connect``), so
 the difference between the two is what the API does per request beyond one
@@ -25,7 +25,7 @@ from litestar import Litestar, Response, get
 from litestar.datastructures import State
 
 from adapters.redis.client import connect
-from entrypoints.cli import serve_processes
+from entrypoints.serving import serve_processes
 
 PATH = "/ceiling"
 

@@ -5,9 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import socket
 import sys
-import time
 from collections.abc import Sequence
 
 from entrypoints.settings import Settings, SettingsError, load_settings
@@ -32,6 +30,8 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     port = args.port or settings.port
     if args.workers > 1:
         # Each process builds its own app from the same environment.
+        from entrypoints.serving import serve_processes
+
         return serve_processes(
             "entrypoints.http.app:create_app",
             host=args.host,
@@ -48,102 +48,6 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
             access_log=False,
         )
     return 0
-
-
-def serve_processes(app_factory: str, *, host: str, port: int, workers: int, log_level: str) -> int:
-    """Serve ``app_factory`` from ``workers`` uvicorn processes on one port;
-    the exit status: 0 when stopped, 1 when a process could not start.
-
-    Not ``uvicorn.run(..., workers=N)``, for two reasons measured with
-    ``python -m bench.run``:
-
-    - its shared listening socket is made with ``proto`` 0, so asyncio never
-      sets ``TCP_NODELAY`` on accepted connections and each keep-alive
-      response waits ~40 ms for the client's delayed ACK (uvicorn issue #3149);
-    - one socket shared by every process is accepted from by whichever wakes
-      first, and it takes the whole burst: a client opening its connections
-      together often lands them all on one process while the others idle.
-
-    So each process listens on a socket of its own with ``SO_REUSEPORT`` (the
-    kernel spreads connections across them) and ``IPPROTO_TCP``. This
-    process binds one too, never listening on it, so that a port in use fails
-    here at once; it restarts a process that dies after it started (one that
-    dies within ``_STARTUP_SECONDS`` stops them all: the app cannot start)
-    and, on SIGTERM or SIGINT, stops them all gracefully.
-    """
-    import multiprocessing
-    import signal
-    import threading
-
-    try:
-        reserved = _tcp_socket(host, port)
-    except OSError as exc:
-        logger.error("cannot listen on %s:%d: %s", host, port, exc)
-        return 1
-    context = multiprocessing.get_context("spawn")
-    started: dict[int, float] = {}
-
-    def start() -> multiprocessing.process.BaseProcess:
-        child = context.Process(
-            target=_serve_one, args=(app_factory, host, port, log_level), name="api"
-        )
-        child.start()
-        started[id(child)] = time.monotonic()
-        return child
-
-    stopping = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda _signum, _frame: stopping.set())
-    status = 0
-    children = [start() for _ in range(workers)]
-    try:
-        while not stopping.wait(0.5):
-            for index, child in enumerate(children):
-                if child.is_alive():
-                    continue
-                if time.monotonic() - started.pop(id(child)) < _STARTUP_SECONDS:
-                    logger.error("an API process exited (%s) as it started", child.exitcode)
-                    status = 1
-                    stopping.set()
-                    break
-                logger.warning(
-                    "API process %s exited (%s); starting another", child.pid, child.exitcode
-                )
-                children[index] = start()
-    finally:
-        for child in children:
-            if child.is_alive():
-                child.terminate()  # SIGTERM: uvicorn finishes the requests in flight
-        for child in children:
-            child.join()
-        reserved.close()
-    return status
-
-
-_STARTUP_SECONDS = 30.0
-
-
-def _tcp_socket(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-    sock.bind((host, port))
-    return sock
-
-
-def _serve_one(app_factory: str, host: str, port: int, log_level: str) -> None:
-    import uvicorn
-
-    config = uvicorn.Config(
-        app_factory,
-        factory=True,
-        host=host,
-        port=port,
-        log_level=log_level,
-        access_log=False,
-    )
-    uvicorn.Server(config).run(sockets=[_tcp_socket(host, port)])
 
 
 def _migrate(settings: Settings, _args: argparse.Namespace) -> int:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import multiprocessing
 import signal
 
 from taskiq.acks import AcknowledgeType
@@ -14,6 +13,7 @@ from adapters.taskiq import TaskiqReplyQueue
 from entrypoints.bootstrap import bootstrap
 from entrypoints.reply_pipeline import consuming_replies, sweeping
 from entrypoints.settings import Settings
+from entrypoints.supervisor import Supervisor
 
 logger = logging.getLogger("gemini_clone.worker")
 
@@ -36,24 +36,12 @@ def run_worker(settings: Settings, *, concurrency: int | None, processes: int) -
 
 
 def _supervise(settings: Settings, in_flight: int, processes: int) -> int:
-    context = multiprocessing.get_context("spawn")
-    children = [
-        context.Process(target=_worker_process, args=(settings, in_flight), name=f"worker-{i}")
-        for i in range(processes)
-    ]
-    for child in children:
-        child.start()
-
-    def forward(signum: int, _frame: object) -> None:
-        for child in children:
-            if child.is_alive():
-                child.terminate()  # SIGTERM: each child drains its replies
-
-    signal.signal(signal.SIGTERM, forward)
-    signal.signal(signal.SIGINT, forward)
-    for child in children:
-        child.join()
-    return max((child.exitcode or 0) for child in children)
+    """A parent that restarts a worker process that dies (with backoff: a
+    worker must outlive what killed its sibling, not give up with it)."""
+    supervisor = Supervisor(
+        _worker_process, (settings, in_flight), count=processes, name="worker", fail_fast=False
+    )
+    return supervisor.run()
 
 
 def _worker_process(settings: Settings, in_flight: int) -> int:

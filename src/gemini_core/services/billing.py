@@ -172,22 +172,9 @@ class BillingService:
             await uow.commit()
 
     async def _apply(self, uow: UnitOfWork, gateway: BillingGateway, event: BillingEvent) -> None:
-        user_id = await self._find_user(uow, event)
-        if user_id is None:
-            # Not one of our users (e.g. a customer made in the dashboard):
-            # acknowledged, so the provider stops sending it.
-            logger.warning("webhook event %s (%s) names no known user", event.id, event.type)
-            return
-        # Lock the row first: concurrent events of one user then apply one
-        # after the other, each reading the provider's state afresh below.
-        stored = await uow.subscriptions.get_for_update(user_id)
+        stored = await self._locked_subscription(uow, event)
         if stored is None:
-            if await uow.users.get(user_id) is None:
-                logger.warning("webhook event %s names an unknown user %s", event.id, user_id)
-                return
-            # Make (and so lock) the row before reading the provider's state.
-            stored = Subscription(user_id=user_id)
-            await uow.subscriptions.save(stored)
+            return
         if event.subscription_id is None:
             # E.g. a completed checkout whose subscription is not made yet:
             # keep the customer, the subscription's own events follow.
@@ -211,7 +198,7 @@ class BillingService:
             return
         await uow.subscriptions.save(
             Subscription(
-                user_id=user_id,
+                user_id=stored.user_id,
                 status=current.status,
                 customer_id=stored.customer_id or current.customer_id,
                 subscription_id=current.subscription_id,
@@ -222,11 +209,35 @@ class BillingService:
         )
         logger.info(
             "subscription of user %s is now %s (event %s, %s)",
-            user_id,
+            stored.user_id,
             current.status.value,
             event.id,
             event.type,
         )
+
+    async def _locked_subscription(
+        self, uow: UnitOfWork, event: BillingEvent
+    ) -> Subscription | None:
+        """The stored subscription of the event's user, row-locked (made if
+        missing); None when the event names none of our users."""
+        user_id = await self._find_user(uow, event)
+        if user_id is None:
+            # Not one of our users (e.g. a customer made in the dashboard):
+            # acknowledged, so the provider stops sending it.
+            logger.warning("webhook event %s (%s) names no known user", event.id, event.type)
+            return None
+        # Lock the row first: concurrent events of one user then apply one
+        # after the other, each reading the provider's state afresh.
+        stored = await uow.subscriptions.get_for_update(user_id)
+        if stored is not None:
+            return stored
+        if await uow.users.get(user_id) is None:
+            logger.warning("webhook event %s names an unknown user %s", event.id, user_id)
+            return None
+        # Make (and so lock) the row before reading the provider's state.
+        stored = Subscription(user_id=user_id)
+        await uow.subscriptions.save(stored)
+        return stored
 
     async def _find_user(self, uow: UnitOfWork, event: BillingEvent) -> uuid.UUID | None:
         if event.user_id is not None:

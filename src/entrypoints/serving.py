@@ -1,0 +1,71 @@
+"""Serving the API with uvicorn: one process, or several on one port."""
+
+from __future__ import annotations
+
+import logging
+import socket
+
+import uvicorn
+
+from entrypoints.supervisor import Supervisor
+
+logger = logging.getLogger("gemini_clone")
+
+
+def serve_processes(app_factory: str, *, host: str, port: int, workers: int, log_level: str) -> int:
+    """Serve ``app_factory`` from ``workers`` uvicorn processes on one port;
+    the exit status: 0 when stopped, 1 when a process could not start.
+
+    Not ``uvicorn.run(..., workers=N)``, for two reasons measured with
+    ``python -m bench.run``:
+
+    - its shared listening socket is made with ``proto`` 0, so asyncio never
+      sets ``TCP_NODELAY`` on accepted connections and each keep-alive
+      response waits ~40 ms for the client's delayed ACK (uvicorn issue #3149);
+    - one socket shared by every process is accepted from by whichever wakes
+      first, and it takes the whole burst: a client opening its connections
+      together often lands them all on one process while the others idle.
+
+    So each process listens on a socket of its own with ``SO_REUSEPORT`` (the
+    kernel spreads connections across them) and ``IPPROTO_TCP``. This
+    process binds one too, never listening on it, so that a port in use fails
+    here at once. The ``Supervisor`` restarts a process that dies.
+    """
+    try:
+        reserved = tcp_socket(host, port)
+    except OSError as exc:
+        logger.error("cannot listen on %s:%d: %s", host, port, exc)
+        return 1
+    try:
+        supervisor = Supervisor(
+            serve_one,
+            (app_factory, host, port, log_level),
+            count=workers,
+            name="api",
+            fail_fast=True,
+        )
+        return supervisor.run()
+    finally:
+        reserved.close()
+
+
+def tcp_socket(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host, port))
+    return sock
+
+
+def serve_one(app_factory: str, host: str, port: int, log_level: str) -> None:
+    """One API process (the target of each supervised child)."""
+    config = uvicorn.Config(
+        app_factory,
+        factory=True,
+        host=host,
+        port=port,
+        log_level=log_level,
+        access_log=False,
+    )
+    uvicorn.Server(config).run(sockets=[tcp_socket(host, port)])
