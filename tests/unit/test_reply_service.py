@@ -14,11 +14,11 @@ from adapters.sqlalchemy import SqlUnitOfWorkFactory, create_engine, upgrade_sch
 from gemini_core.errors import ModelError
 from gemini_core.ids import new_id
 from gemini_core.model import Chatroom, Message, MessageStatus, Role, User
-from gemini_core.model.quota import utc_day
 from gemini_core.ports import MessageEvent
 from gemini_core.services import QuotaService, ReplyService, TierReader
 from gemini_core.services.replies import build_turns
 from gemini_core.services.reply_failure import ReplyFailure
+from gemini_core.utc import utc_day
 from tests.support.fakes import FakeClock, ScriptedModel
 
 

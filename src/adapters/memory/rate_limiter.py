@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from adapters.memory.expiry import ExpirySweep
-from gemini_core.model.quota import seconds_until
 from gemini_core.ports import Clock
+from gemini_core.utc import seconds_until
 
 
 @dataclass(slots=True)

@@ -35,9 +35,9 @@ from gemini_core.cursors import (
 )
 from gemini_core.errors import ValidationFailed
 from gemini_core.model import Quota, User
-from gemini_core.model.quota import seconds_until
 from gemini_core.ports import EventSubscriber, MessageEvent
 from gemini_core.services import ChatService
+from gemini_core.utc import seconds_until
 
 PageLimit = Annotated[int, Parameter(ge=1, le=100, description="page size, 1-100")]
 # Seconds between keep-alive comments on an idle event stream, so proxies
