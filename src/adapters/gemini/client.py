@@ -8,7 +8,6 @@ import logging
 import random as _random
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
 from types import TracebackType
 from urllib.parse import quote
 
@@ -16,6 +15,7 @@ import httpx
 import msgspec
 
 from adapters.gemini import wire
+from adapters.gemini.config import GeminiConfig
 from adapters.gemini.retry import (
     RETRYABLE_STATUSES,
     BackoffPolicy,
@@ -28,9 +28,6 @@ from gemini_core.model import Role
 from gemini_core.ports import DeltaSink, ModelReply, ModelRequest
 
 logger = logging.getLogger(__name__)
-
-DEFAULT_MODEL = "gemini-2.5-flash"
-DEFAULT_API_BASE = "https://generativelanguage.googleapis.com"
 
 # Finish reasons that mean Gemini withheld the answer on purpose.
 BLOCKED_FINISH_REASONS = frozenset(
@@ -45,39 +42,6 @@ _ROLES = {Role.USER: "user", Role.MODEL: "model"}
 _API_KEY_REASONS = frozenset({"API_KEY_INVALID", "API_KEY_EXPIRED"})
 
 Sleep = Callable[[float], Awaitable[None]]
-
-
-@dataclass(frozen=True)
-class GeminiConfig:
-    """How to reach Gemini and how hard to try. Times are in seconds."""
-
-    # Kept out of repr so that logging the config cannot leak the key.
-    api_key: str = field(repr=False)
-    model: str = DEFAULT_MODEL
-    api_base: str = DEFAULT_API_BASE
-    stream: bool = True
-    max_attempts: int = 5
-    backoff_initial: float = 1.0
-    backoff_max: float = 60.0
-    total_deadline: float = 120.0
-    read_timeout: float = 30.0
-    connect_timeout: float = 10.0
-    temperature: float | None = None
-    max_output_tokens: int | None = None
-
-    def __post_init__(self) -> None:
-        if not self.api_key:
-            raise ValueError("GeminiConfig.api_key must not be empty")
-        if not self.model.removeprefix("models/"):
-            raise ValueError("GeminiConfig.model must not be empty")
-        if self.max_attempts < 1:
-            raise ValueError("GeminiConfig.max_attempts must be at least 1")
-        if self.backoff_initial < 0 or self.backoff_max < self.backoff_initial:
-            raise ValueError("GeminiConfig needs 0 <= backoff_initial <= backoff_max")
-        if self.total_deadline <= 0 or self.read_timeout <= 0 or self.connect_timeout <= 0:
-            raise ValueError("GeminiConfig deadlines and timeouts must be positive")
-        if self.max_output_tokens is not None and self.max_output_tokens < 1:
-            raise ValueError("GeminiConfig.max_output_tokens must be at least 1")
 
 
 class _Transient(Exception):
