@@ -137,7 +137,7 @@ class GeminiChatModel:
             except _Transient as failure:
                 if attempt >= config.max_attempts:
                     raise ModelError(
-                        f"{failure.reason}; gave up after {attempt} attempts", retryable=True
+                        f"{failure.reason}; gave up after {attempt} attempts"
                     ) from failure
                 delay = self._policy.delay(attempt, failure.retry_after, self._random)
                 if self._clock() + delay >= deadline:
@@ -234,7 +234,7 @@ def _status_failure(
     """What an HTTP error status (or an ``error`` sent inside the stream) means."""
     details = error.details if error is not None else []
     if status == 429 and is_daily_quota(details):
-        return ModelError("the Gemini daily quota is used up", retryable=False)
+        return ModelError("the Gemini daily quota is used up")
     if status in RETRYABLE_STATUSES:
         return _Transient(
             _TRANSIENT_REASONS.get(status, f"Gemini failed (HTTP {status})"),
@@ -243,16 +243,15 @@ def _status_failure(
         )
     if status in (401, 403) or any(detail.reason in _API_KEY_REASONS for detail in details):
         # An invalid key is a 400 INVALID_ARGUMENT with ErrorInfo API_KEY_INVALID.
-        return ModelError("the Gemini API key was refused", retryable=False)
+        return ModelError("the Gemini API key was refused")
     if status == 404:
-        return ModelError(f"the model {model} does not exist", retryable=False)
+        return ModelError(f"the model {model} does not exist")
     message = _clip(error.message) if error is not None and error.message else None
     if status == 400:
         return ModelError(
             f"Gemini rejected the request: {message}" if message else "Gemini rejected the request",
-            retryable=False,
         )
-    return ModelError(f"Gemini answered with an unexpected error (HTTP {status})", retryable=False)
+    return ModelError(f"Gemini answered with an unexpected error (HTTP {status})")
 
 
 _TRANSIENT_REASONS = {
@@ -316,10 +315,8 @@ class _Answer:
             if reason == "MAX_TOKENS":
                 raise ModelError("the model ran out of output tokens before answering")
             if not self.saw_candidate:
-                raise ModelError("Gemini sent no answer", retryable=True)
-            raise ModelError(
-                f"Gemini sent an empty answer (reason: {reason or 'unknown'})", retryable=True
-            )
+                raise ModelError("Gemini sent no answer")
+            raise ModelError(f"Gemini sent an empty answer (reason: {reason or 'unknown'})")
         return ModelReply(
             text=text,
             finish_reason=reason,
@@ -363,7 +360,7 @@ def _describe_transport_error(exc: Exception) -> str:
 
 
 def _deadline_error() -> ModelError:
-    return ModelError("the model did not answer in time", retryable=True)
+    return ModelError("the model did not answer in time")
 
 
 def _clip(text: str, limit: int = 300) -> str:
