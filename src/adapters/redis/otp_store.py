@@ -40,7 +40,7 @@ class RedisOtpStore:
     holding the code's HMAC, the wrong-try count and the expiry (epoch ms),
     expired by Redis at that moment too.
 
-    Redis errors propagate.
+    An outage raises ``ServiceUnavailable``.
     """
 
     def __init__(self, client: aioredis.Redis, prefix: str = "gc:") -> None:

@@ -42,7 +42,7 @@ class RedisQuotaCounter:
     ``{prefix}quota:{user_id}:{day}``, expiring at the ``expires_at`` given
     with the day's first ``take``.
 
-    Redis errors propagate.
+    An outage raises ``ServiceUnavailable``.
     """
 
     def __init__(self, client: aioredis.Redis, prefix: str = "gc:") -> None:
