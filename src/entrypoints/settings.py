@@ -13,10 +13,16 @@ from typing import Literal, TypeVar
 
 import msgspec
 
+from adapters.gemini.config import (
+    DEFAULT_API_BASE,
+    DEFAULT_MODEL,
+    DEFAULT_STREAM,
+    DEFAULT_TOTAL_DEADLINE,
+)
+
 T = TypeVar("T")
 
 MIN_SECRET_BYTES = 32
-DEFAULT_GEMINI_MODEL = "gemini-2.5-flash"
 DEFAULT_SYSTEM_INSTRUCTION = (
     "You are a helpful assistant in a chat application. Answer clearly and concisely."
 )
@@ -40,10 +46,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     access_token_ttl: int = 3600
     otp_delivery: Literal["response", "log"] = "response"
     gemini_api_key: str | None = None
-    gemini_model: str = DEFAULT_GEMINI_MODEL
-    gemini_api_base: str = "https://generativelanguage.googleapis.com"
-    gemini_stream: bool = True
-    reply_deadline_seconds: float = 120.0
+    gemini_model: str = DEFAULT_MODEL
+    gemini_api_base: str = DEFAULT_API_BASE
+    gemini_stream: bool = DEFAULT_STREAM
+    reply_deadline_seconds: float = DEFAULT_TOTAL_DEADLINE
     system_instruction: str = DEFAULT_SYSTEM_INSTRUCTION
     history_budget_chars: int = 24_000
     stripe_secret_key: str | None = None

@@ -120,17 +120,11 @@ class ServiceUnavailable(DomainError):
 
 
 class ModelError(DomainError):
-    """The chat model could not produce a reply.
-
-    ``retryable`` tells the caller whether the same request might succeed later.
-    """
+    """The chat model could not produce a reply (the adapter has already
+    retried whatever was worth retrying)."""
 
     code = "model_error"
     default_message = "the model could not answer"
-
-    def __init__(self, message: str | None = None, *, retryable: bool = False) -> None:
-        super().__init__(message)
-        self.retryable = retryable
 
 
 class ModelRefused(ModelError):

@@ -15,7 +15,7 @@ from sqlalchemy import text
 
 from adapters.sqlalchemy import create_engine
 from entrypoints.settings import Settings
-from gemini_core.model.quota import utc_day
+from gemini_core.utc import utc_day
 from tests.support.api import assert_error, login, make_settings, running_app
 from tests.support.fakes import ScriptedModel, cheap_hasher
 

@@ -21,7 +21,7 @@ from adapters.redis import (
 )
 from adapters.redis.user_cache import RedisUserCache
 from gemini_core.errors import ServiceUnavailable
-from gemini_core.model.quota import utc_day
+from gemini_core.utc import utc_day
 from tests.contracts.chatroom_list_cache import ChatroomListCacheContract, page_of
 from tests.contracts.events import EventBusContract, created
 from tests.contracts.otp_store import OtpStoreContract, challenge

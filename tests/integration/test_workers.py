@@ -264,7 +264,9 @@ def test_sigterm_stops_an_idle_worker_at_once_and_a_busy_one_after_its_reply(
     with running_standin(latency=2.0, chunks=2) as (gemini, standin):
         env = production_env(gemini)
         idle = CliProcess(["worker"], env)
-        time.sleep(2)
+        # Ready, not a fixed sleep: on a loaded machine start-up alone can take
+        # over 2 s, and a SIGTERM before the handlers are installed kills.
+        wait_until(lambda: "worker ready" in idle.output(), 30, "the idle worker to be ready")
         started = time.monotonic()
         assert idle.stop(timeout=15) == 0, idle.output()
         assert time.monotonic() - started < 10

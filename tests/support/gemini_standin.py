@@ -2,8 +2,10 @@
 
 ``POST /v1beta/models/{model}:streamGenerateContent?alt=sse`` streams the
 answer in ``chunks`` SSE events spread over ``latency`` seconds;
-``:generateContent`` answers in one JSON body after ``latency``. Every
-request is recorded. Runs in a thread (tests) or as a script (benchmarks):
+``:generateContent`` answers in one JSON body after ``latency``. Set
+``fail_with`` to an HTTP status to answer every request with that status and
+Google's error JSON instead. Every request is recorded. Runs in a thread
+(tests) or as a script (benchmarks):
 
     python -m tests.support.gemini_standin --port 8765 --latency 0.2
 """
@@ -27,12 +29,23 @@ Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 
+# google.rpc status names of the HTTP statuses a test may ask for.
+_STATUS_NAMES = {
+    400: "INVALID_ARGUMENT",
+    403: "PERMISSION_DENIED",
+    404: "NOT_FOUND",
+    429: "RESOURCE_EXHAUSTED",
+    500: "INTERNAL",
+    503: "UNAVAILABLE",
+}
+
 
 class GeminiStandIn:
     def __init__(self, *, latency: float = 0.2, chunks: int = 4, answer: str | None = None):
         self.latency = latency
         self.chunks = chunks
         self.answer = answer
+        self.fail_with: int | None = None
         self.requests: list[dict[str, Any]] = []
         self._lock = threading.Lock()
 
@@ -71,6 +84,9 @@ class GeminiStandIn:
                     "at": time.time(),
                 }
             )
+        if self.fail_with is not None:
+            await self._fail(send, self.fail_with)
+            return
         text = self._answer_for(payload)
         usage = {
             "promptTokenCount": 7,
@@ -126,6 +142,22 @@ class GeminiStandIn:
             }
         )
         await send({"type": "http.response.body", "body": json.dumps(reply).encode()})
+
+    @staticmethod
+    async def _fail(send: Send, status: int) -> None:
+        error = {
+            "code": status,
+            "message": f"the stand-in was told to fail with HTTP {status}",
+            "status": _STATUS_NAMES.get(status, "UNKNOWN"),
+        }
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [(b"content-type", b"application/json")],
+            }
+        )
+        await send({"type": "http.response.body", "body": json.dumps({"error": error}).encode()})
 
 
 @contextmanager

@@ -14,6 +14,7 @@ from adapters.memory import (
     InMemoryQuotaCounter,
     InMemoryRateLimiter,
 )
+from adapters.memory.expiry import ExpirySweep
 from adapters.memory.user_cache import InMemoryUserCache
 from tests.contracts.chatroom_list_cache import ChatroomListCacheContract, page_of
 from tests.contracts.events import EventBusContract, created
@@ -133,3 +134,25 @@ async def test_otp_store_drops_the_oldest_challenge_past_its_bound(clock: Steppi
     outcomes = [(await store.attempt(key, RIGHT, clock.now(), 5)).value for key in keys]
 
     assert outcomes == ["absent", "accepted", "accepted"]
+
+
+def test_sweep_waits_for_the_dict_to_double_then_drops_only_the_expired() -> None:
+    now = datetime(2030, 1, 1, tzinfo=UTC)
+    sweep = ExpirySweep[int, datetime](lambda expires_at: expires_at, min_size=4)
+    entries = {
+        0: now - timedelta(seconds=1),
+        1: now,  # expires at this very moment: gone
+        2: now + timedelta(seconds=1),
+    }
+
+    sweep(entries, now)
+    assert len(entries) == 3  # below min_size: not worth a scan
+
+    entries[3] = now + timedelta(seconds=1)
+    sweep(entries, now)
+    assert sorted(entries) == [2, 3]
+
+    entries[4] = now - timedelta(seconds=1)
+    sweep(entries, now)
+    # Two left, so the next sweep waits for max(min_size, 2 * 2) entries.
+    assert sorted(entries) == [2, 3, 4]

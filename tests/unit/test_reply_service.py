@@ -14,7 +14,6 @@ from entrypoints.container import Container
 from gemini_core.errors import ModelError
 from gemini_core.ids import new_id
 from gemini_core.model import Chatroom, Message, MessageStatus, Role, User
-from gemini_core.model.quota import utc_day
 from gemini_core.ports import (
     ChatModel,
     EventBus,
@@ -25,6 +24,7 @@ from gemini_core.ports import (
 )
 from gemini_core.services import QuotaService, ReplyFailer, ReplyService, ReplySweeper
 from gemini_core.services.replies import build_turns
+from gemini_core.utc import utc_day
 from tests.support.api import make_settings
 from tests.support.fakes import FakeClock, ScriptedModel
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from adapters.gemini import GeminiConfig
 from entrypoints.settings import SettingsError, load_settings
 
 
@@ -19,6 +23,30 @@ def test_defaults_need_nothing(tmp_path: Path) -> None:
     assert settings.redis_url is None and settings.gemini_api_key is None
     # the generated secret is kept, so tokens survive a restart
     assert load_settings({"DATA_DIR": str(tmp_path)}).jwt_secret == settings.jwt_secret
+
+
+def test_gemini_defaults_are_the_adapters_own(tmp_path: Path) -> None:
+    settings = load_settings({"DATA_DIR": str(tmp_path)})
+    config = GeminiConfig(api_key="k")
+
+    assert settings.gemini_model == config.model
+    assert settings.gemini_api_base == config.api_base
+    assert settings.gemini_stream == config.stream
+    assert settings.reply_deadline_seconds == config.total_deadline
+
+
+def test_reading_the_settings_does_not_import_the_http_client() -> None:
+    # The defaults come from adapters.gemini.config, which must stay cheap.
+    code = "import sys, entrypoints.settings; print('httpx' in sys.modules)"
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
+
+    assert result.stdout.strip() == "False"
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,8 @@
-"""The ChatModel port on Gemini's REST API (``generateContent`` and its SSE stream)."""
+"""The ChatModel port on Gemini's REST API (``generateContent`` and its SSE
+stream): the request, its attempts, and the backoff and deadline around them.
+
+Reading the answer is ``answer.py``'s job; what a failure means, ``failures.py``'s.
+"""
 
 from __future__ import annotations
 
@@ -7,89 +11,32 @@ import contextlib
 import logging
 import random as _random
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable
 from types import TracebackType
 from urllib.parse import quote
 
 import httpx
-import msgspec
 
 from adapters.gemini import wire
-from adapters.gemini.retry import (
-    RETRYABLE_STATUSES,
-    BackoffPolicy,
-    is_daily_quota,
-    parse_retry_after,
-    retry_info_delay,
+from adapters.gemini.answer import Answer, decode_chunk, sse_data
+from adapters.gemini.config import GeminiConfig
+from adapters.gemini.failures import (
+    TRANSPORT_ERRORS,
+    Transient,
+    deadline_error,
+    http_failure,
+    transport_failure,
 )
-from gemini_core.errors import ModelError, ModelRefused
+from adapters.gemini.retry import BackoffPolicy
+from gemini_core.errors import ModelError
 from gemini_core.model import Role
 from gemini_core.ports import DeltaSink, ModelReply, ModelRequest
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_MODEL = "gemini-2.5-flash"
-DEFAULT_API_BASE = "https://generativelanguage.googleapis.com"
-
-# Finish reasons that mean Gemini withheld the answer on purpose.
-BLOCKED_FINISH_REASONS = frozenset(
-    {"SAFETY", "PROHIBITED_CONTENT", "BLOCKLIST", "SPII", "RECITATION"}
-)
-
-# Failures of the connection rather than of the request: the next attempt may
-# well succeed. (UnsupportedProtocol, ProxyError and the like will not.)
-_TRANSIENT_ERRORS = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
-
 _ROLES = {Role.USER: "user", Role.MODEL: "model"}
-_API_KEY_REASONS = frozenset({"API_KEY_INVALID", "API_KEY_EXPIRED"})
 
 Sleep = Callable[[float], Awaitable[None]]
-
-
-@dataclass(frozen=True)
-class GeminiConfig:
-    """How to reach Gemini and how hard to try. Times are in seconds."""
-
-    # Kept out of repr so that logging the config cannot leak the key.
-    api_key: str = field(repr=False)
-    model: str = DEFAULT_MODEL
-    api_base: str = DEFAULT_API_BASE
-    stream: bool = True
-    max_attempts: int = 5
-    backoff_initial: float = 1.0
-    backoff_max: float = 60.0
-    total_deadline: float = 120.0
-    read_timeout: float = 30.0
-    connect_timeout: float = 10.0
-    temperature: float | None = None
-    max_output_tokens: int | None = None
-
-    def __post_init__(self) -> None:
-        if not self.api_key:
-            raise ValueError("GeminiConfig.api_key must not be empty")
-        if not self.model.removeprefix("models/"):
-            raise ValueError("GeminiConfig.model must not be empty")
-        if self.max_attempts < 1:
-            raise ValueError("GeminiConfig.max_attempts must be at least 1")
-        if self.backoff_initial < 0 or self.backoff_max < self.backoff_initial:
-            raise ValueError("GeminiConfig needs 0 <= backoff_initial <= backoff_max")
-        if self.total_deadline <= 0 or self.read_timeout <= 0 or self.connect_timeout <= 0:
-            raise ValueError("GeminiConfig deadlines and timeouts must be positive")
-        if self.max_output_tokens is not None and self.max_output_tokens < 1:
-            raise ValueError("GeminiConfig.max_output_tokens must be at least 1")
-
-
-class _Transient(Exception):
-    """One attempt failed in a way the next attempt may not."""
-
-    def __init__(
-        self, reason: str, *, status: int | None = None, retry_after: float | None = None
-    ) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.status = status
-        self.retry_after = retry_after
 
 
 class GeminiChatModel:
@@ -162,23 +109,23 @@ class GeminiChatModel:
             attempt += 1
             remaining = deadline - self._clock()
             if remaining <= 0:
-                raise _deadline_error()
+                raise deadline_error()
             try:
                 async with asyncio.timeout(remaining) as scope:
                     return await self._attempt(body, on_delta)
             except TimeoutError:
                 if scope.expired():
-                    raise _deadline_error() from None
+                    raise deadline_error() from None
                 raise
-            except _Transient as failure:
+            except Transient as failure:
                 if attempt >= config.max_attempts:
                     raise ModelError(
-                        f"{failure.reason}; gave up after {attempt} attempts", retryable=True
+                        f"{failure.reason}; gave up after {attempt} attempts"
                     ) from failure
                 delay = self._policy.delay(attempt, failure.retry_after, self._random)
                 if self._clock() + delay >= deadline:
                     # Sleeping into the deadline would only end in this error later.
-                    raise _deadline_error() from failure
+                    raise deadline_error() from failure
                 logger.warning(
                     "Gemini attempt %d of %d failed (%s, status %s); retrying in %.2fs",
                     attempt,
@@ -213,17 +160,19 @@ class GeminiChatModel:
             if self._config.stream:
                 return await self._streamed(body, on_delta)
             return await self._unary(body, on_delta)
-        except _TRANSIENT_ERRORS as exc:
-            raise _Transient(_describe_transport_error(exc)) from exc
+        except TRANSPORT_ERRORS as exc:
+            raise transport_failure(exc) from exc
 
     async def _unary(self, body: bytes, on_delta: DeltaSink) -> ModelReply:
         response = await self._client.post(
             self._url, content=body, headers=self._headers, timeout=self._timeout
         )
         if not response.is_success:
-            raise self._http_failure(response.status_code, response.headers, response.content)
-        answer = _Answer(self._model_name)
-        text = answer.add(_decode_chunk(response.content))
+            raise http_failure(
+                response.status_code, response.headers, response.content, self._model_name
+            )
+        answer = Answer(self._model_name)
+        text = answer.add(decode_chunk(response.content))
         if text:
             await on_delta(text)
         return answer.finish()
@@ -239,169 +188,17 @@ class GeminiChatModel:
         ) as response:
             if not response.is_success:
                 content = await response.aread()
-                raise self._http_failure(response.status_code, response.headers, content)
-            answer = _Answer(self._model_name)
-            async with contextlib.aclosing(_sse_data(response.aiter_lines())) as events:
+                raise http_failure(
+                    response.status_code, response.headers, content, self._model_name
+                )
+            answer = Answer(self._model_name)
+            async with contextlib.aclosing(sse_data(response.aiter_lines())) as events:
                 async for data in events:
-                    text = answer.add(_decode_chunk(data))
+                    text = answer.add(decode_chunk(data))
                     if text:
                         await on_delta(text)
         if answer.finish_reason is None:
             # Every complete answer ends with a finishReason; without it the
             # stream was cut (a proxy timeout, a dropped connection).
-            raise _Transient("the connection to Gemini broke off in the middle of the answer")
+            raise Transient("the connection to Gemini broke off in the middle of the answer")
         return answer.finish()
-
-    def _http_failure(
-        self, status: int, headers: httpx.Headers, content: bytes
-    ) -> _Transient | ModelError:
-        error = wire.decode_error(content)
-        failure = _status_failure(status, error, self._model_name)
-        if isinstance(failure, _Transient) and failure.retry_after is None:
-            hint = parse_retry_after(headers.get("retry-after"))
-            if hint is not None:
-                failure.retry_after = hint
-        return failure
-
-
-def _status_failure(
-    status: int, error: wire.ErrorStatus | None, model: str
-) -> _Transient | ModelError:
-    """What an HTTP error status (or an ``error`` sent inside the stream) means."""
-    details = error.details if error is not None else []
-    if status == 429 and is_daily_quota(details):
-        return ModelError("the Gemini daily quota is used up", retryable=False)
-    if status in RETRYABLE_STATUSES:
-        return _Transient(
-            _TRANSIENT_REASONS.get(status, f"Gemini failed (HTTP {status})"),
-            status=status,
-            retry_after=retry_info_delay(details),
-        )
-    if status in (401, 403) or any(detail.reason in _API_KEY_REASONS for detail in details):
-        # An invalid key is a 400 INVALID_ARGUMENT with ErrorInfo API_KEY_INVALID.
-        return ModelError("the Gemini API key was refused", retryable=False)
-    if status == 404:
-        return ModelError(f"the model {model} does not exist", retryable=False)
-    message = _clip(error.message) if error is not None and error.message else None
-    if status == 400:
-        return ModelError(
-            f"Gemini rejected the request: {message}" if message else "Gemini rejected the request",
-            retryable=False,
-        )
-    return ModelError(f"Gemini answered with an unexpected error (HTTP {status})", retryable=False)
-
-
-_TRANSIENT_REASONS = {
-    408: "Gemini timed out (HTTP 408)",
-    429: "Gemini is rate-limiting this server (HTTP 429)",
-    500: "Gemini had an internal error (HTTP 500)",
-    502: "Gemini could not be reached (HTTP 502)",
-    503: "Gemini is overloaded right now (HTTP 503)",
-    504: "Gemini timed out (HTTP 504)",
-}
-
-
-class _Answer:
-    """The answer as it arrives, chunk by chunk (one chunk when not streaming)."""
-
-    def __init__(self, model: str) -> None:
-        self.model = model
-        self.parts: list[str] = []
-        self.finish_reason: str | None = None
-        self.prompt_tokens: int | None = None
-        self.output_tokens: int | None = None
-        self.saw_candidate = False
-
-    def add(self, chunk: wire.GenerateContentResponse) -> str:
-        """Take one chunk; returns its new text. Raises when the chunk says
-        the prompt was blocked or the stream failed."""
-        if chunk.error is not None:
-            raise _status_failure(chunk.error.code or 500, chunk.error, self.model)
-        feedback = chunk.prompt_feedback
-        if feedback is not None and feedback.block_reason:
-            raise ModelRefused(f"Gemini blocked this prompt (reason: {feedback.block_reason})")
-        usage = chunk.usage_metadata
-        if usage is not None:
-            # Each chunk carries the running totals; the last one is final.
-            if usage.prompt_token_count is not None:
-                self.prompt_tokens = usage.prompt_token_count
-            if usage.candidates_token_count is not None:
-                self.output_tokens = usage.candidates_token_count
-        if not chunk.candidates:
-            return ""
-        self.saw_candidate = True
-        candidate = chunk.candidates[0]
-        if candidate.finish_reason:
-            self.finish_reason = candidate.finish_reason
-        content = candidate.content
-        text = (
-            "".join(part.text for part in content.parts if part.text and not part.thought)
-            if content is not None
-            else ""
-        )
-        if text:
-            self.parts.append(text)
-        return text
-
-    def finish(self) -> ModelReply:
-        text = "".join(self.parts)
-        reason = self.finish_reason
-        if not text.strip():
-            if reason in BLOCKED_FINISH_REASONS:
-                raise ModelRefused(f"Gemini blocked the answer (reason: {reason})")
-            if reason == "MAX_TOKENS":
-                raise ModelError("the model ran out of output tokens before answering")
-            if not self.saw_candidate:
-                raise ModelError("Gemini sent no answer", retryable=True)
-            raise ModelError(
-                f"Gemini sent an empty answer (reason: {reason or 'unknown'})", retryable=True
-            )
-        return ModelReply(
-            text=text,
-            finish_reason=reason,
-            prompt_tokens=self.prompt_tokens,
-            output_tokens=self.output_tokens,
-        )
-
-
-def _decode_chunk(data: bytes | str) -> wire.GenerateContentResponse:
-    try:
-        return wire.decode_response(data)
-    except msgspec.DecodeError as exc:
-        raise ModelError("Gemini sent an answer that could not be read") from exc
-
-
-async def _sse_data(lines: AsyncIterator[str]) -> AsyncGenerator[str, None]:
-    """The ``data`` of each server-sent event. An event not closed by a blank
-    line when the stream ends is incomplete and dropped, as the SSE spec says."""
-    data: list[str] = []
-    async for line in lines:
-        if not line:
-            if data:
-                yield "\n".join(data)
-                data = []
-            continue
-        if line.startswith(":"):
-            continue
-        name, _, value = line.partition(":")
-        if name == "data":
-            data.append(value.removeprefix(" "))
-
-
-def _describe_transport_error(exc: Exception) -> str:
-    if isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout):
-        return "could not connect to Gemini in time"
-    if isinstance(exc, httpx.TimeoutException):
-        return "Gemini stopped responding"
-    if isinstance(exc, httpx.ConnectError):
-        return "could not connect to Gemini"
-    return "the connection to Gemini broke off"
-
-
-def _deadline_error() -> ModelError:
-    return ModelError("the model did not answer in time", retryable=True)
-
-
-def _clip(text: str, limit: int = 300) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"

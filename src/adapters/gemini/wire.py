@@ -102,7 +102,6 @@ class GenerateContentResponse(msgspec.Struct, frozen=True, rename="camel"):
 
 RETRY_INFO_TYPE = "type.googleapis.com/google.rpc.RetryInfo"
 QUOTA_FAILURE_TYPE = "type.googleapis.com/google.rpc.QuotaFailure"
-ERROR_INFO_TYPE = "type.googleapis.com/google.rpc.ErrorInfo"
 
 _request_encoder = msgspec.json.Encoder()
 _response_decoder = msgspec.json.Decoder(GenerateContentResponse)

@@ -6,11 +6,9 @@ import hmac
 from dataclasses import dataclass
 from datetime import datetime
 
+from adapters.memory.expiry import ExpirySweep
 from gemini_core.model import OtpChallenge
 from gemini_core.ports import Clock, OtpAttempt
-
-# Below this many challenges no sweep for expired ones is worth its cost.
-_MIN_SWEEP_SIZE = 1024
 
 
 @dataclass(slots=True)
@@ -36,7 +34,7 @@ class InMemoryOtpStore:
         self._clock = clock
         self._max_entries = max_entries
         self._challenges: dict[str, _Live] = {}
-        self._next_sweep = _MIN_SWEEP_SIZE
+        self._sweep = ExpirySweep[str, _Live](lambda live: live.expires_at)
 
     async def put(self, challenge: OtpChallenge) -> None:
         key = challenge.key
@@ -68,11 +66,6 @@ class InMemoryOtpStore:
         return OtpAttempt.WRONG
 
     def _make_room(self) -> None:
-        if len(self._challenges) >= self._next_sweep:
-            now = self._clock.now()
-            expired = [k for k, live in self._challenges.items() if now >= live.expires_at]
-            for k in expired:
-                del self._challenges[k]
-            self._next_sweep = max(_MIN_SWEEP_SIZE, 2 * len(self._challenges))
+        self._sweep(self._challenges, self._clock.now())
         while len(self._challenges) >= self._max_entries:
             del self._challenges[next(iter(self._challenges))]

@@ -6,9 +6,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
+from adapters.memory.expiry import ExpirySweep
 from gemini_core.ports import Clock, QuotaTake
-
-_MIN_SWEEP_SIZE = 1024
 
 
 @dataclass(slots=True)
@@ -28,7 +27,7 @@ class InMemoryQuotaCounter:
     def __init__(self, clock: Clock) -> None:
         self._clock = clock
         self._counters: dict[tuple[uuid.UUID, str], _Counter] = {}
-        self._next_sweep = _MIN_SWEEP_SIZE
+        self._sweep = ExpirySweep[tuple[uuid.UUID, str], _Counter](lambda c: c.expires_at)
 
     async def take(
         self, user_id: uuid.UUID, day: str, limit: int | None, expires_at: datetime
@@ -36,7 +35,7 @@ class InMemoryQuotaCounter:
         now = self._clock.now()
         counter = self._current((user_id, day), now)
         if counter is None:
-            self._sweep(now)
+            self._sweep(self._counters, now)
             counter = _Counter(count=0, expires_at=expires_at)
             self._counters[(user_id, day)] = counter
         if limit is not None and counter.count + 1 > limit:
@@ -59,11 +58,3 @@ class InMemoryQuotaCounter:
             del self._counters[key]
             return None
         return counter
-
-    def _sweep(self, now: datetime) -> None:
-        if len(self._counters) < self._next_sweep:
-            return
-        expired = [k for k, c in self._counters.items() if now >= c.expires_at]
-        for k in expired:
-            del self._counters[k]
-        self._next_sweep = max(_MIN_SWEEP_SIZE, 2 * len(self._counters))

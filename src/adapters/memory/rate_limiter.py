@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from gemini_core.model.quota import seconds_until
+from adapters.memory.expiry import ExpirySweep
 from gemini_core.ports import Clock
-
-_MIN_SWEEP_SIZE = 1024
+from gemini_core.utc import seconds_until
 
 
 @dataclass(slots=True)
@@ -31,7 +30,7 @@ class InMemoryRateLimiter:
         self._clock = clock
         self._max_keys = max_keys
         self._windows: dict[str, _Window] = {}
-        self._next_sweep = _MIN_SWEEP_SIZE
+        self._sweep = ExpirySweep[str, _Window](lambda window: window.ends_at)
 
     async def hit(self, key: str, limit: int, window_seconds: int) -> int | None:
         now = self._clock.now()
@@ -60,10 +59,6 @@ class InMemoryRateLimiter:
         return window
 
     def _make_room(self, now: datetime) -> None:
-        if len(self._windows) >= self._next_sweep:
-            ended = [k for k, w in self._windows.items() if now >= w.ends_at]
-            for k in ended:
-                del self._windows[k]
-            self._next_sweep = max(_MIN_SWEEP_SIZE, 2 * len(self._windows))
+        self._sweep(self._windows, now)
         while len(self._windows) >= self._max_keys:
             del self._windows[next(iter(self._windows))]

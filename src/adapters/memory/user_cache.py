@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 import msgspec
 
+from adapters.memory.expiry import ExpirySweep
 from gemini_core.model import User
 from gemini_core.ports import Clock
 
@@ -17,7 +18,8 @@ HOLD_TTL = timedelta(seconds=30)
 
 class InMemoryUserCache:
     """``UserCache`` for one process. Holds live apart from the entries, so
-    evicting entries to stay within ``max_users`` can never drop a hold."""
+    evicting entries to stay within ``max_users`` can never drop a hold;
+    expired holds are swept like the other adapters' expired entries."""
 
     def __init__(self, clock: Clock, *, max_users: int = 100_000) -> None:
         if max_users < 1:
@@ -26,6 +28,7 @@ class InMemoryUserCache:
         self._max_users = max_users
         self._entries: OrderedDict[uuid.UUID, tuple[datetime, User]] = OrderedDict()
         self._holds: dict[uuid.UUID, datetime] = {}
+        self._sweep_holds = ExpirySweep[uuid.UUID, datetime](lambda until: until)
 
     def _held(self, user_id: uuid.UUID) -> bool:
         until = self._holds.get(user_id)
@@ -56,7 +59,9 @@ class InMemoryUserCache:
 
     async def hold(self, user_id: uuid.UUID) -> None:
         self._entries.pop(user_id, None)
-        self._holds[user_id] = self._clock.now() + HOLD_TTL
+        now = self._clock.now()
+        self._sweep_holds(self._holds, now)
+        self._holds[user_id] = now + HOLD_TTL
 
     async def replace(self, user: User) -> None:
         self._holds.pop(user.id, None)

@@ -2,10 +2,11 @@
 
 Each adapter takes a ``redis.asyncio.Redis`` client and a key prefix. Every
 check-and-set is one Lua script or one MULTI/EXEC, so concurrent callers in
-any number of processes see one order. Redis errors propagate unchanged (the
-caller picks the fallback) — an unreachable server as the core's
-``ServiceUnavailable`` — except when publishing a live event, which is
-best effort and only logged.
+any number of processes see one order. An outage (Redis unreachable, a
+dropped connection, no answer in time) is raised as the core's
+``ServiceUnavailable`` by every method that talks to Redis (``outage.py``),
+and the caller picks the fallback; publishing a live event is the exception:
+best effort, only logged. Other Redis errors would be bugs and propagate.
 """
 
 from adapters.redis.chatroom_list_cache import RedisChatroomListCache

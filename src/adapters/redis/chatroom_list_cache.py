@@ -29,8 +29,8 @@ class RedisChatroomListCache:
     ``invalidate`` increments the generation (refreshing its
     ``generation_ttl_seconds``, which must outlast any page TTL), so pages
     stored under an older one are never read again and simply expire. The
-    client must return bytes (``decode_responses=False``). Redis errors
-    propagate.
+    client must return bytes (``decode_responses=False``).
+    An outage raises ``ServiceUnavailable``.
     """
 
     def __init__(

@@ -11,14 +11,30 @@ import redis.asyncio as aioredis
 from redis.asyncio.client import PubSub
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from adapters.redis.outage import OUTAGE_ERRORS, breaker_for, unavailable_on_outage
+from adapters.redis.outage import (
+    OUTAGE_ERRORS,
+    breaker_for,
+    outage_as_unavailable,
+    unavailable_on_outage,
+)
 from gemini_core.ports import EventStream, MessageEvent
 
 logger = logging.getLogger(__name__)
 
 
 class _PubSubStream:
-    def __init__(self, pubsub: PubSub, decoder: msgspec.msgpack.Decoder[MessageEvent]) -> None:
+    """One subscription on its own connection. A Redis outage while reading
+    or closing is raised as ``ServiceUnavailable`` (and opens the client's
+    breaker); the open breaker itself does not stop a stream whose
+    connection still works."""
+
+    def __init__(
+        self,
+        client: aioredis.Redis,
+        pubsub: PubSub,
+        decoder: msgspec.msgpack.Decoder[MessageEvent],
+    ) -> None:
+        self._client = client
         self._pubsub = pubsub
         self._decoder = decoder
         self._closed = False
@@ -26,6 +42,10 @@ class _PubSubStream:
     async def next(self, wait_seconds: float) -> MessageEvent | None:
         if self._closed:
             return None
+        with outage_as_unavailable(self._client):
+            return await self._next(wait_seconds)
+
+    async def _next(self, wait_seconds: float) -> MessageEvent | None:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + wait_seconds
         while True:
@@ -44,7 +64,8 @@ class _PubSubStream:
     async def close(self) -> None:
         if not self._closed:
             self._closed = True
-            await self._pubsub.aclose()  # type: ignore[no-untyped-call]  # untyped in redis-py
+            with outage_as_unavailable(self._client):
+                await self._pubsub.aclose()  # type: ignore[no-untyped-call]  # untyped in redis-py
 
 
 class RedisEventBus:
@@ -54,9 +75,10 @@ class RedisEventBus:
     ``{prefix}events:{chatroom_id}``. ``publish`` is best effort, as the port
     allows: a Redis error there is logged and swallowed, never raised.
     ``subscribe`` waits for Redis to confirm the SUBSCRIBE (up to
-    ``subscribe_timeout`` seconds) and raises Redis errors as they come; each
-    stream holds its own connection until closed. The client must return
-    bytes (``decode_responses=False``).
+    ``subscribe_timeout`` seconds); it and the streams' ``next`` and
+    ``close`` raise an outage (no confirmation in time included) as
+    ``ServiceUnavailable``. Each stream holds its own connection until
+    closed. The client must return bytes (``decode_responses=False``).
     """
 
     def __init__(
@@ -101,7 +123,7 @@ class RedisEventBus:
         except BaseException:
             await pubsub.aclose()  # type: ignore[no-untyped-call]  # untyped in redis-py
             raise
-        return _PubSubStream(pubsub, self._decoder)
+        return _PubSubStream(self._client, pubsub, self._decoder)
 
     async def _confirmed(self, pubsub: PubSub) -> None:
         # SUBSCRIBE only sends the command; Redis delivers events published

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 import redis.asyncio as aioredis
 
+from adapters.redis.epoch import epoch_ms
 from adapters.redis.outage import unavailable_on_outage
 from gemini_core.model import OtpChallenge
 from gemini_core.ports import OtpAttempt
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 # KEYS[1] challenge; ARGV: code hmac, now (epoch ms), max wrong tries.
 # Returns 0 absent, 1 accepted, 2 wrong.
@@ -36,16 +35,12 @@ return 2
 _OUTCOMES = {0: OtpAttempt.ABSENT, 1: OtpAttempt.ACCEPTED, 2: OtpAttempt.WRONG}
 
 
-def _epoch_ms(moment: datetime) -> int:
-    return (moment - _EPOCH) // timedelta(milliseconds=1)
-
-
 class RedisOtpStore:
     """``OtpStore`` as one hash per key: ``{prefix}otp:{purpose}:{mobile}``
     holding the code's HMAC, the wrong-try count and the expiry (epoch ms),
     expired by Redis at that moment too.
 
-    Redis errors propagate.
+    An outage raises ``ServiceUnavailable``.
     """
 
     def __init__(self, client: aioredis.Redis, prefix: str = "gc:") -> None:
@@ -59,7 +54,7 @@ class RedisOtpStore:
     @unavailable_on_outage
     async def put(self, challenge: OtpChallenge) -> None:
         key = self._key(challenge.key)
-        expires_ms = _epoch_ms(challenge.expires_at)
+        expires_ms = epoch_ms(challenge.expires_at)
         async with self._client.pipeline(transaction=True) as pipe:
             pipe.delete(key)
             pipe.hset(
@@ -78,6 +73,6 @@ class RedisOtpStore:
         self, key: str, code_hmac: str, now: datetime, max_wrong_tries: int
     ) -> OtpAttempt:
         outcome = await self._attempt(
-            keys=[self._key(key)], args=[code_hmac, _epoch_ms(now), max_wrong_tries]
+            keys=[self._key(key)], args=[code_hmac, epoch_ms(now), max_wrong_tries]
         )
         return _OUTCOMES[int(outcome)]

@@ -10,10 +10,11 @@ and success closes the breaker again.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import time
 import weakref
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
 from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
 
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -60,6 +61,17 @@ def breaker_for(client: Any) -> CircuitBreaker:
     return breaker
 
 
+@contextlib.contextmanager
+def outage_as_unavailable(client: Any) -> Iterator[None]:
+    """Raise an outage error of the block as ``ServiceUnavailable``, and open
+    ``client``'s breaker so that the next calls fail fast."""
+    try:
+        yield
+    except OUTAGE_ERRORS as exc:
+        breaker_for(client).failed()
+        raise ServiceUnavailable("Redis is unavailable") from exc
+
+
 class _HasClient(Protocol):
     _client: Any
 
@@ -70,16 +82,16 @@ S = TypeVar("S", bound=_HasClient)
 def unavailable_on_outage(
     method: Callable[Concatenate[S, P], Coroutine[Any, Any, R]],
 ) -> Callable[Concatenate[S, P], Coroutine[Any, Any, R]]:
+    """The adapter method, failing fast while the breaker is open and with
+    outage errors raised as ``ServiceUnavailable``."""
+
     @functools.wraps(method)
     async def wrapper(self: S, /, *args: P.args, **kwargs: P.kwargs) -> R:
         breaker = breaker_for(self._client)
         if breaker.is_open:
             raise ServiceUnavailable("Redis is unavailable")
-        try:
+        with outage_as_unavailable(self._client):
             result = await method(self, *args, **kwargs)
-        except OUTAGE_ERRORS as exc:
-            breaker.failed()
-            raise ServiceUnavailable("Redis is unavailable") from exc
         breaker.succeeded()
         return result
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 import redis.asyncio as aioredis
 
+from adapters.redis.epoch import epoch_ms
 from adapters.redis.outage import unavailable_on_outage
 from gemini_core.ports import QuotaTake
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 # KEYS[1] counter; ARGV: expires at (epoch ms), limit ('' for none).
 # Returns {allowed (0/1), used}.
@@ -43,7 +42,7 @@ class RedisQuotaCounter:
     ``{prefix}quota:{user_id}:{day}``, expiring at the ``expires_at`` given
     with the day's first ``take``.
 
-    Redis errors propagate.
+    An outage raises ``ServiceUnavailable``.
     """
 
     def __init__(self, client: aioredis.Redis, prefix: str = "gc:") -> None:
@@ -61,10 +60,9 @@ class RedisQuotaCounter:
     ) -> QuotaTake:
         # Milliseconds rather than EXPIREAT's seconds: the counter goes at
         # the very moment the day ends, not up to a second either side.
-        expires_ms = (expires_at - _EPOCH) // timedelta(milliseconds=1)
         allowed, used = await self._take(
             keys=[self._key(user_id, day)],
-            args=[expires_ms, "" if limit is None else limit],
+            args=[epoch_ms(expires_at), "" if limit is None else limit],
         )
         return QuotaTake(allowed=bool(allowed), used=int(used))
 

@@ -36,7 +36,7 @@ class RedisRateLimiter:
     """``RateLimiter`` with a counter per key, ``{prefix}rate:{key}``, that
     expires when its window (started by the first hit) ends.
 
-    Redis errors propagate.
+    An outage raises ``ServiceUnavailable``.
     """
 
     def __init__(self, client: aioredis.Redis, prefix: str = "gc:") -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from types import TracebackType
 from typing import Self
 
@@ -29,6 +31,18 @@ def _is_unavailable(exc: BaseException) -> bool:
     return False
 
 
+@contextlib.contextmanager
+def _unavailable_on_outage() -> Iterator[None]:
+    """Raise a "cannot reach the database" error of the block as the core's
+    ``ServiceUnavailable``; any other error unchanged."""
+    try:
+        yield
+    except Exception as exc:
+        if _is_unavailable(exc):
+            raise ServiceUnavailable("the database is unavailable") from exc
+        raise
+
+
 class SqlUnitOfWork:
     users: SqlUserRepository
     chatrooms: SqlChatroomRepository
@@ -41,13 +55,15 @@ class SqlUnitOfWork:
         self._conn: AsyncConnection | None = None
 
     async def __aenter__(self) -> Self:
-        try:
+        with _unavailable_on_outage():
             conn = await self._engine.connect()
-            await conn.begin()
-        except Exception as exc:
-            if _is_unavailable(exc):
-                raise ServiceUnavailable("the database is unavailable") from exc
-            raise
+            try:
+                await conn.begin()
+            except BaseException:
+                # Hand the connection back (or drop it) rather than leak it.
+                with contextlib.suppress(Exception):
+                    await conn.close()
+                raise
         self._conn = conn
         self.users = SqlUserRepository(conn)
         self.chatrooms = SqlChatroomRepository(conn)
@@ -70,12 +86,15 @@ class SqlUnitOfWork:
         if conn is None:
             return
         try:
-            # Rolls back whatever was not committed; a no-op after commit().
-            await conn.close()
+            with _unavailable_on_outage():
+                # Rolls back whatever was not committed; a no-op after commit().
+                await conn.close()
         except Exception:
+            # The block's own error, if any, says more than the rollback's.
             if exc is None:
                 raise
         if exc is not None and _is_unavailable(exc):
+            # Whatever the repositories or commit() raised inside the block.
             raise ServiceUnavailable("the database is unavailable") from exc
 
 

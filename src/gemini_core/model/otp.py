@@ -28,6 +28,3 @@ class OtpChallenge(msgspec.Struct, frozen=True, kw_only=True):
     @property
     def key(self) -> str:
         return f"{self.purpose.value}:{self.mobile_number}"
-
-    def is_expired(self, now: datetime) -> bool:
-        return now >= self.expires_at

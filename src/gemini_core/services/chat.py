@@ -14,7 +14,6 @@ from gemini_core.errors import NotFound, ValidationFailed
 from gemini_core.ids import new_id
 from gemini_core.model import Chatroom, Message, MessageStatus, Quota, Role
 from gemini_core.model.chat import CONTENT_MAX, NAME_MAX
-from gemini_core.model.quota import seconds_until
 from gemini_core.ports import (
     ChatroomCursor,
     ChatroomListCache,
@@ -29,6 +28,7 @@ from gemini_core.ports import (
 )
 from gemini_core.services.quota import QuotaService
 from gemini_core.services.reply_failer import ReplyFailer
+from gemini_core.utc import seconds_until
 
 logger = logging.getLogger(__name__)
 

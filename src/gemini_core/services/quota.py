@@ -8,9 +8,9 @@ from datetime import datetime, timedelta
 
 from gemini_core.errors import QuotaExceeded, ServiceUnavailable
 from gemini_core.model import Quota, Tier
-from gemini_core.model.quota import next_utc_midnight, seconds_until, utc_day
 from gemini_core.ports import Clock, QuotaCounter, QuotaTake, UnitOfWorkFactory
 from gemini_core.services.tiers import TierService
+from gemini_core.utc import next_utc_midnight, seconds_until, utc_day
 
 logger = logging.getLogger(__name__)
 

@@ -1,0 +1,98 @@
+"""Chatrooms, listed by latest activity."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from adapters.sqlalchemy.tables import chatrooms, messages
+from gemini_core.model import Chatroom
+from gemini_core.ports import ChatroomCursor
+
+
+def _chatroom(row: RowMapping) -> Chatroom:
+    return Chatroom(
+        id=row["id"],
+        user_id=row["user_id"],
+        name=row["name"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        last_message_at=row["last_message_at"],
+    )
+
+
+class SqlChatroomRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def add(self, room: Chatroom) -> None:
+        await self._conn.execute(
+            chatrooms.insert().values(
+                id=room.id,
+                user_id=room.user_id,
+                name=room.name,
+                created_at=room.created_at,
+                updated_at=room.updated_at,
+                last_message_at=room.last_message_at,
+                activity_at=room.activity_at,
+            )
+        )
+
+    async def get(self, user_id: uuid.UUID, room_id: uuid.UUID) -> Chatroom | None:
+        stmt = chatrooms.select().where(chatrooms.c.id == room_id, chatrooms.c.user_id == user_id)
+        row = (await self._conn.execute(stmt)).first()
+        return _chatroom(row._mapping) if row else None
+
+    async def list_page(
+        self, user_id: uuid.UUID, limit: int, after: ChatroomCursor | None
+    ) -> list[Chatroom]:
+        stmt = chatrooms.select().where(chatrooms.c.user_id == user_id)
+        if after is not None:
+            stmt = stmt.where(
+                sa.tuple_(chatrooms.c.activity_at, chatrooms.c.id)
+                < sa.tuple_(
+                    sa.literal(after.activity_at, chatrooms.c.activity_at.type),
+                    sa.literal(after.id, chatrooms.c.id.type),
+                )
+            )
+        stmt = stmt.order_by(chatrooms.c.activity_at.desc(), chatrooms.c.id.desc()).limit(limit)
+        return [_chatroom(row._mapping) for row in await self._conn.execute(stmt)]
+
+    async def rename(
+        self, user_id: uuid.UUID, room_id: uuid.UUID, name: str, now: datetime
+    ) -> Chatroom | None:
+        stmt = (
+            chatrooms.update()
+            .where(chatrooms.c.id == room_id, chatrooms.c.user_id == user_id)
+            .values(name=name, updated_at=now)
+            .returning(*chatrooms.c)
+        )
+        row = (await self._conn.execute(stmt)).first()
+        return _chatroom(row._mapping) if row else None
+
+    async def delete(self, user_id: uuid.UUID, room_id: uuid.UUID) -> bool:
+        owned = sa.select(chatrooms.c.id).where(
+            chatrooms.c.id == room_id, chatrooms.c.user_id == user_id
+        )
+        # Explicit rather than trusting ON DELETE CASCADE, which SQLite honours
+        # only with its foreign_keys pragma on.
+        await self._conn.execute(messages.delete().where(messages.c.chatroom_id.in_(owned)))
+        stmt = (
+            chatrooms.delete()
+            .where(chatrooms.c.id == room_id, chatrooms.c.user_id == user_id)
+            .returning(chatrooms.c.id)
+        )
+        return (await self._conn.execute(stmt)).first() is not None
+
+    async def touch(self, user_id: uuid.UUID, room_id: uuid.UUID, at: datetime) -> bool:
+        stmt = (
+            chatrooms.update()
+            .where(chatrooms.c.id == room_id, chatrooms.c.user_id == user_id)
+            .values(last_message_at=at, activity_at=at)
+            .returning(chatrooms.c.id)
+        )
+        return (await self._conn.execute(stmt)).first() is not None

@@ -1,0 +1,131 @@
+"""Messages: prompts and the replies the workers fill in."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from adapters.sqlalchemy.tables import messages
+from adapters.sqlalchemy.tables import messages as messages_table
+from gemini_core.model import Message, MessageStatus, Role
+
+
+def _message(row: RowMapping) -> Message:
+    return Message(
+        id=row["id"],
+        chatroom_id=row["chatroom_id"],
+        user_id=row["user_id"],
+        role=Role(row["role"]),
+        content=row["content"],
+        status=MessageStatus(row["status"]),
+        error=row["error"],
+        created_at=row["created_at"],
+        completed_at=row["completed_at"],
+        prompt_tokens=row["prompt_tokens"],
+        output_tokens=row["output_tokens"],
+        deliveries=row["deliveries"],
+    )
+
+
+class SqlMessageRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def add(self, *messages: Message) -> None:
+        rows = [
+            {
+                "id": message.id,
+                "chatroom_id": message.chatroom_id,
+                "user_id": message.user_id,
+                "role": message.role.value,
+                "content": message.content,
+                "status": message.status.value,
+                "error": message.error,
+                "created_at": message.created_at,
+                "completed_at": message.completed_at,
+                "prompt_tokens": message.prompt_tokens,
+                "output_tokens": message.output_tokens,
+                "deliveries": message.deliveries,
+            }
+            for message in messages
+        ]
+        if rows:
+            # One multi-row INSERT: one round trip for a prompt and its reply.
+            await self._conn.execute(messages_table.insert().values(rows))
+
+    async def get(self, message_id: uuid.UUID) -> Message | None:
+        stmt = messages.select().where(messages.c.id == message_id)
+        row = (await self._conn.execute(stmt)).first()
+        return _message(row._mapping) if row else None
+
+    async def list_page(
+        self, chatroom_id: uuid.UUID, limit: int, before: uuid.UUID | None
+    ) -> list[Message]:
+        stmt = messages.select().where(messages.c.chatroom_id == chatroom_id)
+        if before is not None:
+            stmt = stmt.where(messages.c.id < before)
+        stmt = stmt.order_by(messages.c.id.desc()).limit(limit)
+        return [_message(row._mapping) for row in await self._conn.execute(stmt)]
+
+    async def start_delivery(self, message_id: uuid.UUID) -> Message | None:
+        stmt = (
+            messages.update()
+            .where(messages.c.id == message_id, messages.c.status == MessageStatus.PENDING.value)
+            .values(deliveries=messages.c.deliveries + 1)
+            .returning(*messages.c)
+        )
+        row = (await self._conn.execute(stmt)).first()
+        return _message(row._mapping) if row else None
+
+    async def finish(
+        self,
+        message_id: uuid.UUID,
+        *,
+        status: MessageStatus,
+        content: str,
+        error: str | None,
+        completed_at: datetime,
+        prompt_tokens: int | None = None,
+        output_tokens: int | None = None,
+    ) -> bool:
+        stmt = (
+            messages.update()
+            .where(messages.c.id == message_id, messages.c.status == MessageStatus.PENDING.value)
+            .values(
+                status=status.value,
+                content=content,
+                error=error,
+                completed_at=completed_at,
+                prompt_tokens=prompt_tokens,
+                output_tokens=output_tokens,
+            )
+            .returning(messages.c.id)
+        )
+        return (await self._conn.execute(stmt)).first() is not None
+
+    async def stale_pending(self, created_before: datetime, limit: int) -> list[Message]:
+        stmt = (
+            messages.select()
+            .where(
+                messages.c.status == MessageStatus.PENDING.value,
+                messages.c.created_at < created_before,
+            )
+            .order_by(messages.c.created_at)
+            .limit(limit)
+        )
+        return [_message(row._mapping) for row in await self._conn.execute(stmt)]
+
+    async def count_prompts_since(self, user_id: uuid.UUID, since: datetime) -> int:
+        # Every prompt has exactly one reply; counting the replies that did not
+        # fail counts the prompts that still hold a unit of quota.
+        stmt = sa.select(sa.func.count()).where(
+            messages.c.user_id == user_id,
+            messages.c.role == Role.MODEL.value,
+            messages.c.status != MessageStatus.FAILED.value,
+            messages.c.created_at >= since,
+        )
+        return int((await self._conn.execute(stmt)).scalar_one())

@@ -1,0 +1,66 @@
+"""Users."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from adapters.sqlalchemy.repositories.dialect import dialect_insert
+from adapters.sqlalchemy.tables import users
+from gemini_core.errors import MobileTaken
+from gemini_core.model import User
+
+
+def _user(row: RowMapping) -> User:
+    return User(
+        id=row["id"],
+        mobile_number=row["mobile_number"],
+        name=row["name"],
+        email=row["email"],
+        password_hash=row["password_hash"],
+        token_version=row["token_version"],
+        created_at=row["created_at"],
+    )
+
+
+class SqlUserRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def add(self, user: User) -> None:
+        stmt = (
+            dialect_insert(self._conn, users)
+            .values(
+                id=user.id,
+                mobile_number=user.mobile_number,
+                name=user.name,
+                email=user.email,
+                password_hash=user.password_hash,
+                token_version=user.token_version,
+                created_at=user.created_at,
+            )
+            .on_conflict_do_nothing(index_elements=["mobile_number"])
+            .returning(users.c.id)
+        )
+        if (await self._conn.execute(stmt)).first() is None:
+            raise MobileTaken()
+
+    async def get(self, user_id: uuid.UUID) -> User | None:
+        row = (await self._conn.execute(users.select().where(users.c.id == user_id))).first()
+        return _user(row._mapping) if row else None
+
+    async def get_by_mobile(self, mobile_number: str) -> User | None:
+        stmt = users.select().where(users.c.mobile_number == mobile_number)
+        row = (await self._conn.execute(stmt)).first()
+        return _user(row._mapping) if row else None
+
+    async def set_password(
+        self, user_id: uuid.UUID, password_hash: str, *, bump_token_version: bool
+    ) -> None:
+        values: dict[str, Any] = {"password_hash": password_hash}
+        if bump_token_version:
+            values["token_version"] = users.c.token_version + 1
+        await self._conn.execute(users.update().where(users.c.id == user_id).values(**values))

@@ -1,0 +1,195 @@
+"""What the Redis adapters do at their edges, without a Redis server: how
+moments are written for Redis, and how an outage reaches the core (as
+``ServiceUnavailable``, from every method that talks to Redis)."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+import msgspec
+import pytest
+import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from adapters.redis import (
+    RedisChatroomListCache,
+    RedisEventBus,
+    RedisOtpStore,
+    RedisQuotaCounter,
+    RedisRateLimiter,
+    RedisUserCache,
+)
+from adapters.redis.epoch import epoch_ms
+from adapters.redis.events import _PubSubStream
+from adapters.redis.outage import breaker_for
+from gemini_core.errors import ServiceUnavailable
+from gemini_core.model import User
+from gemini_core.ports import ChatroomPage, MessageEvent
+from tests.contracts.otp_store import challenge
+from tests.support.server import free_port
+
+USER = User(
+    id=uuid.uuid4(), mobile_number="+15550001111", created_at=datetime(2030, 1, 1, tzinfo=UTC)
+)
+PAGE = ChatroomPage(items=[], next_cursor=None)
+LATER = datetime(2030, 1, 2, tzinfo=UTC)
+
+Call = Callable[[aioredis.Redis], Awaitable[Any]]
+
+# Every adapter method that talks to Redis, but the best-effort publish.
+CALLS: dict[str, Call] = {
+    "user_cache.get": lambda c: RedisUserCache(c).get(USER.id),
+    "user_cache.fill": lambda c: RedisUserCache(c).fill(USER),
+    "user_cache.hold": lambda c: RedisUserCache(c).hold(USER.id),
+    "user_cache.replace": lambda c: RedisUserCache(c).replace(USER),
+    "otp_store.put": lambda c: RedisOtpStore(c).put(challenge()),
+    "otp_store.attempt": lambda c: RedisOtpStore(c).attempt("k", "h", LATER, 5),
+    "rate_limiter.hit": lambda c: RedisRateLimiter(c).hit("k", 3, 60),
+    "rate_limiter.blocked": lambda c: RedisRateLimiter(c).blocked("k", 3),
+    "quota_counter.take": lambda c: RedisQuotaCounter(c).take(USER.id, "2030-01-01", 5, LATER),
+    "quota_counter.give_back": lambda c: RedisQuotaCounter(c).give_back(USER.id, "2030-01-01"),
+    "quota_counter.used": lambda c: RedisQuotaCounter(c).used(USER.id, "2030-01-01"),
+    "chatroom_list_cache.lookup": lambda c: RedisChatroomListCache(c).lookup(USER.id, "p"),
+    "chatroom_list_cache.store": lambda c: RedisChatroomListCache(c).store(
+        USER.id, 1, "p", PAGE, 60
+    ),
+    "chatroom_list_cache.invalidate": lambda c: RedisChatroomListCache(c).invalidate(USER.id),
+    "events.subscribe": lambda c: RedisEventBus(c, subscribe_timeout=0.5).subscribe(USER.id),
+}
+
+
+def client_for(port: int) -> aioredis.Redis:
+    return aioredis.Redis(
+        host="127.0.0.1",
+        port=port,
+        socket_timeout=0.1,
+        socket_connect_timeout=0.3,
+        retry=Retry(NoBackoff(), 0),
+    )
+
+
+@pytest.fixture
+async def refused() -> AsyncIterator[aioredis.Redis]:
+    """A client of a port where nothing listens: connecting fails at once."""
+    client = client_for(free_port())
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
+async def silent() -> AsyncIterator[aioredis.Redis]:
+    """A client of a server that accepts connections and never answers,
+    like a paused Redis: every command runs into its timeout."""
+    held: list[asyncio.StreamWriter] = []
+
+    async def accept(_: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        held.append(writer)
+
+    server = await asyncio.start_server(accept, "127.0.0.1", 0)
+    client = client_for(server.sockets[0].getsockname()[1])
+    yield client
+    await client.aclose()
+    for writer in held:
+        writer.close()
+    server.close()
+    await server.wait_closed()
+
+
+@pytest.mark.parametrize("call", CALLS.values(), ids=CALLS.keys())
+async def test_a_refused_connection_is_service_unavailable(
+    refused: aioredis.Redis, call: Call
+) -> None:
+    with pytest.raises(ServiceUnavailable) as raised:
+        await call(refused)
+
+    assert isinstance(raised.value.__cause__, RedisConnectionError)
+    assert breaker_for(refused).is_open
+
+
+@pytest.mark.parametrize("call", CALLS.values(), ids=CALLS.keys())
+async def test_no_answer_in_time_is_service_unavailable(silent: aioredis.Redis, call: Call) -> None:
+    with pytest.raises(ServiceUnavailable) as raised:
+        await call(silent)
+
+    assert isinstance(raised.value.__cause__, RedisTimeoutError)
+
+
+async def test_an_open_breaker_fails_fast_without_calling_redis(refused: aioredis.Redis) -> None:
+    breaker_for(refused).failed()
+
+    with pytest.raises(ServiceUnavailable) as raised:
+        await RedisQuotaCounter(refused).used(USER.id, "2030-01-01")
+
+    assert raised.value.__cause__ is None
+
+
+class FailingPubSub:
+    """A subscription whose connection fails under it."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+        self.closed = False
+
+    async def get_message(self, **_: Any) -> dict[str, Any] | None:
+        raise self.error
+
+    async def aclose(self) -> None:
+        self.closed = True
+        raise self.error
+
+
+def stream_over(client: aioredis.Redis, pubsub: FailingPubSub) -> _PubSubStream:
+    decoder = RedisEventBus(client)._decoder
+    return _PubSubStream(client, pubsub, decoder)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "error", [RedisConnectionError("connection reset"), RedisTimeoutError("timed out")]
+)
+async def test_an_outage_under_a_stream_is_service_unavailable(
+    refused: aioredis.Redis, error: Exception
+) -> None:
+    pubsub = FailingPubSub(error)
+    stream = stream_over(refused, pubsub)
+
+    with pytest.raises(ServiceUnavailable) as on_next:
+        await stream.next(1.0)
+    with pytest.raises(ServiceUnavailable) as on_close:
+        await stream.close()
+
+    assert on_next.value.__cause__ is error
+    assert on_close.value.__cause__ is error
+    assert pubsub.closed
+    assert breaker_for(refused).is_open
+    # Closed is closed, whatever the connection did.
+    assert await stream.next(0) is None
+
+
+async def test_a_stream_still_reads_while_the_breaker_is_open(refused: aioredis.Redis) -> None:
+    event = MessageEvent(
+        type="message.delta", chatroom_id=USER.id, message_id=uuid.uuid4(), text="hi"
+    )
+
+    class OnePubSub(FailingPubSub):
+        async def get_message(self, **_: Any) -> dict[str, Any] | None:
+            return {"type": "message", "channel": b"c", "data": msgspec.msgpack.encode(event)}
+
+    breaker_for(refused).failed()
+    stream = stream_over(refused, OnePubSub(RedisConnectionError()))
+
+    assert await stream.next(1.0) == event
+
+
+def test_epoch_ms_counts_whole_milliseconds_from_the_epoch() -> None:
+    assert epoch_ms(datetime(1970, 1, 1, tzinfo=UTC)) == 0
+    assert epoch_ms(datetime(2030, 1, 1, 0, 0, 1, 999_999, tzinfo=UTC)) == 1_893_456_001_999
+    # The same moment in another zone is the same number.
+    paris = timezone(timedelta(hours=1))
+    assert epoch_ms(datetime(2030, 1, 1, 1, 0, tzinfo=paris)) == 1_893_456_000_000
