@@ -15,6 +15,7 @@ from redis.backoff import NoBackoff
 from adapters.redis import (
     RedisChatroomListCache,
     RedisEventBus,
+    RedisLeases,
     RedisOtpStore,
     RedisQuotaCounter,
     RedisRateLimiter,
@@ -24,6 +25,7 @@ from gemini_core.errors import ServiceUnavailable
 from gemini_core.utc import utc_day
 from tests.contracts.chatroom_list_cache import ChatroomListCacheContract, page_of
 from tests.contracts.events import EventBusContract, created
+from tests.contracts.lease import LeaseContract
 from tests.contracts.otp_store import OtpStoreContract, challenge
 from tests.contracts.quota_counter import QuotaCounterContract
 from tests.contracts.rate_limiter import RateLimiterContract
@@ -83,6 +85,12 @@ class TestRedisEventBus(EventBusContract):
         return RedisEventBus(redis_client, prefix=redis_prefix)
 
 
+class TestRedisLeases(LeaseContract):
+    @pytest.fixture
+    def lease(self, redis_client: aioredis.Redis, redis_prefix: str) -> RedisLeases:
+        return RedisLeases(redis_client, redis_prefix)
+
+
 # What only the Redis adapters promise.
 
 
@@ -100,11 +108,12 @@ async def test_every_key_is_prefixed_and_expires(
     generation, _ = await cache.lookup(user, "first")
     await cache.store(user, generation, "first", page_of(user, "a"), 60)
     await cache.invalidate(user)
+    await RedisLeases(redis_client, redis_prefix).acquire("sweep", 60)
 
     keys = [key async for key in redis_client.scan_iter(match="*", count=1000)]
     ours = [key for key in keys if key.startswith(redis_prefix.encode())]
-    # otp, rate, quota, cache page, cache generation
-    assert len(ours) == 5
+    # otp, rate, quota, cache page, cache generation, lease
+    assert len(ours) == 6
     for key in ours:
         assert await redis_client.pttl(key) > 0, key
 

@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from datetime import UTC, datetime, timedelta
 
+import msgspec
+
 from adapters.argon2_hasher import Argon2PasswordHasher
-from gemini_core.errors import ModelError
-from gemini_core.ports import DeltaSink, ModelReply, ModelRequest
+from gemini_core.errors import BillingError, InvalidSignature, ModelError
+from gemini_core.model import User
+from gemini_core.ports import (
+    BillingEvent,
+    CheckoutSession,
+    DeltaSink,
+    ModelReply,
+    ModelRequest,
+    SubscriptionSnapshot,
+)
 
 
 class FakeClock:
@@ -58,3 +69,85 @@ class ScriptedModel:
         for start in range(0, len(self.answer), step):
             await on_delta(self.answer[start : start + step])
         return ModelReply(text=self.answer, finish_reason="STOP", prompt_tokens=3, output_tokens=2)
+
+
+class RecordingQueue:
+    """A reply queue that keeps what it is given (nothing consumes it), or
+    refuses every reply when ``fail`` is set."""
+
+    def __init__(self, fail: bool = False) -> None:
+        self.enqueued: list[uuid.UUID] = []
+        self.fail = fail
+
+    async def enqueue(self, reply_id: uuid.UUID) -> None:
+        if self.fail:
+            raise ConnectionError("queue down")
+        self.enqueued.append(reply_id)
+
+
+class FakeBillingGateway:
+    """A payment provider whose state the test scripts.
+
+    ``subscriptions`` is the provider's current state, which
+    ``fetch_subscription`` answers (the core re-reads it for every event). A
+    webhook delivery is a ``BillingEvent`` as JSON, and its signature is
+    ``SIGNATURE``: ``delivery(event)`` makes one. ``fail_fetches`` makes the
+    next that many fetches raise ``BillingError`` (the provider is down).
+    """
+
+    SIGNATURE = "fake-signature"
+
+    def __init__(self) -> None:
+        self.subscriptions: dict[str, SubscriptionSnapshot] = {}
+        self.fetched: list[str] = []
+        self.customers: dict[uuid.UUID, str] = {}
+        self.checkouts: list[dict[str, object]] = []
+        self.fail_fetches = 0
+
+    def put(self, snapshot: SubscriptionSnapshot) -> SubscriptionSnapshot:
+        """Set the provider's current state of a subscription."""
+        self.subscriptions[snapshot.subscription_id] = snapshot
+        return snapshot
+
+    def delivery(self, event: BillingEvent) -> tuple[bytes, str]:
+        """The body and signature of a webhook delivery of ``event``."""
+        return msgspec.json.encode(event), self.SIGNATURE
+
+    async def create_customer(self, user: User) -> str:
+        return self.customers.setdefault(user.id, f"cus_{user.id.hex[:14]}")
+
+    async def create_checkout_session(
+        self,
+        *,
+        customer_id: str,
+        user_id: uuid.UUID,
+        success_url: str,
+        cancel_url: str,
+        idempotency_key: str,
+    ) -> CheckoutSession:
+        self.checkouts.append(
+            {"customer_id": customer_id, "user_id": user_id, "idempotency_key": idempotency_key}
+        )
+        number = len(self.checkouts)
+        return CheckoutSession(id=f"cs_{number}", url=f"https://pay.example/cs_{number}")
+
+    async def create_portal_session(self, *, customer_id: str, return_url: str) -> str:
+        return f"https://portal.example/{customer_id}"
+
+    def parse_webhook(self, payload: bytes, signature_header: str | None) -> BillingEvent:
+        if signature_header != self.SIGNATURE:
+            raise InvalidSignature()
+        try:
+            return msgspec.json.decode(payload, type=BillingEvent)
+        except msgspec.MsgspecError:
+            raise InvalidSignature() from None
+
+    async def fetch_subscription(self, subscription_id: str) -> SubscriptionSnapshot:
+        self.fetched.append(subscription_id)
+        if self.fail_fetches:
+            self.fail_fetches -= 1
+            raise BillingError("the provider is down")
+        try:
+            return self.subscriptions[subscription_id]
+        except KeyError:
+            raise BillingError(f"no such subscription: {subscription_id}") from None

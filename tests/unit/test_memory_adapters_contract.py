@@ -10,6 +10,7 @@ import pytest
 from adapters.memory import (
     InMemoryChatroomListCache,
     InMemoryEventBus,
+    InMemoryLeases,
     InMemoryOtpStore,
     InMemoryQuotaCounter,
     InMemoryRateLimiter,
@@ -18,6 +19,7 @@ from adapters.memory.expiry import ExpirySweep
 from adapters.memory.user_cache import InMemoryUserCache
 from tests.contracts.chatroom_list_cache import ChatroomListCacheContract, page_of
 from tests.contracts.events import EventBusContract, created
+from tests.contracts.lease import LeaseContract
 from tests.contracts.otp_store import RIGHT, OtpStoreContract, challenge
 from tests.contracts.quota_counter import QuotaCounterContract
 from tests.contracts.rate_limiter import RateLimiterContract
@@ -78,6 +80,22 @@ class TestInMemoryEventBus(EventBusContract):
     @pytest.fixture
     def bus(self) -> InMemoryEventBus:
         return InMemoryEventBus()
+
+
+class TestInMemoryLeases(LeaseContract):
+    @pytest.fixture
+    def lease(self, clock: SteppingClock) -> InMemoryLeases:
+        return InMemoryLeases(clock)
+
+
+async def test_an_in_memory_lease_is_held_for_exactly_its_seconds(clock: SteppingClock) -> None:
+    leases = InMemoryLeases(clock)
+    assert await leases.acquire("sweep", 30)
+
+    await clock.advance(29.999)
+    assert await leases.acquire("sweep", 30) is False
+    await clock.advance(0.001)
+    assert await leases.acquire("sweep", 30) is True
 
 
 # What only the in-process adapters promise: bounded memory.

@@ -4,6 +4,7 @@ default (SQLite, in-process adapters), without HTTP."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -26,7 +27,7 @@ from gemini_core.services import QuotaService, ReplyFailer, ReplyService, ReplyS
 from gemini_core.services.replies import build_turns
 from gemini_core.utc import utc_day
 from tests.support.api import make_settings
-from tests.support.fakes import FakeClock, ScriptedModel
+from tests.support.fakes import FakeClock, RecordingQueue, ScriptedModel
 
 
 class Harness:
@@ -88,6 +89,27 @@ class Harness:
             await uow.commit()
         return reply
 
+    async def add(self, role: Role, text: str) -> Message:
+        """A finished message of the room's history."""
+        message = Message(
+            id=new_id(),
+            chatroom_id=self.room.id,
+            user_id=self.user.id,
+            role=role,
+            content=text,
+            status=MessageStatus.COMPLETED,
+            created_at=self.clock.now(),
+        )
+        async with self.uow() as uow:
+            await uow.messages.add(message)
+            await uow.commit()
+        return message
+
+    async def delete_room(self) -> None:
+        async with self.uow() as uow:
+            assert await uow.chatrooms.delete(self.user.id, self.room.id)
+            await uow.commit()
+
     async def stored(self, reply: Message) -> Message:
         async with self.uow() as uow:
             found = await uow.messages.get(reply.id)
@@ -98,27 +120,28 @@ class Harness:
         return await self.counter.used(self.user.id, utc_day(self.clock.now()))
 
 
-class RecordingQueue:
-    def __init__(self, fail: bool = False) -> None:
-        self.enqueued: list[object] = []
-        self.fail = fail
-
-    async def enqueue(self, reply_id: object) -> None:
-        if self.fail:
-            raise ConnectionError("queue down")
-        self.enqueued.append(reply_id)
-
-
-@pytest.fixture
-async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
+@contextlib.asynccontextmanager
+async def harness_with(tmp_path: Path, **env: str) -> AsyncIterator[Harness]:
     clock = FakeClock()
     settings = make_settings(
-        tmp_path, SYSTEM_INSTRUCTION="be brief", REPLY_REQUEUE_AFTER="180", REPLY_FAIL_AFTER="900"
+        tmp_path,
+        **{
+            "SYSTEM_INSTRUCTION": "be brief",
+            "REPLY_REQUEUE_AFTER": "180",
+            "REPLY_FAIL_AFTER": "900",
+            **env,
+        },
     )
     model = ScriptedModel("the answer", deltas=3)
     async with bootstrap(settings, clock=clock, model=model, queue=RecordingQueue()) as container:
         h = Harness(container, clock)
         await h.setup()
+        yield h
+
+
+@pytest.fixture
+async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
+    async with harness_with(tmp_path) as h:
         yield h
 
 
@@ -212,6 +235,70 @@ async def test_a_sweep_round_is_taken_by_one_holder_per_interval(harness: Harnes
     assert await harness.sweeper.run_round(30.0) is None  # the lease is held
     harness.clock.advance(28)
     assert await harness.sweeper.run_round(30.0) == (0, 0)
+
+
+async def test_a_reply_whose_room_was_deleted_is_dropped_without_the_model(
+    harness: Harness,
+) -> None:
+    reply = await harness.prompt()
+    await harness.delete_room()
+
+    await harness.service.generate(reply.id)  # a queued task for a room that is gone
+
+    assert harness.model.requests == []
+    async with harness.uow() as uow:
+        assert await uow.messages.get(reply.id) is None
+
+
+async def test_a_room_deleted_while_the_model_answers_drops_the_answer_quietly(
+    harness: Harness,
+) -> None:
+    reply = await harness.prompt()
+    stream = await harness.events.subscribe(harness.room.id)
+    harness.model.release.clear()
+    run = asyncio.create_task(harness.service.generate(reply.id))
+    while not harness.model.requests:
+        await asyncio.sleep(0.001)
+
+    await harness.delete_room()
+    harness.model.release.set()
+    await run
+
+    async with harness.uow() as uow:
+        assert await uow.messages.get(reply.id) is None
+    published = []
+    while (event := await stream.next(0)) is not None:
+        published.append(event.type)
+    assert "message.completed" not in published and "message.failed" not in published
+    await stream.close()
+
+
+async def test_the_model_gets_the_newest_history_within_the_budget(tmp_path: Path) -> None:
+    async with harness_with(tmp_path, HISTORY_BUDGET_CHARS="100") as harness:
+        for n in range(3):
+            await harness.add(Role.USER, f"question {n}".ljust(40, "."))
+            await harness.add(Role.MODEL, f"answer {n}".ljust(40, "."))
+        reply = await harness.prompt("the newest question")
+
+        await harness.service.generate(reply.id)
+
+        turns = harness.model.requests[0].turns
+        assert [t.text.rstrip(".") for t in turns] == [
+            "question 2",
+            "answer 2",
+            "the newest question",
+        ]
+        assert sum(len(t.text) for t in turns) <= 100
+
+
+async def test_the_model_answers_its_own_prompt_not_a_newer_one(harness: Harness) -> None:
+    first = await harness.prompt("first question")
+    await harness.prompt("second question, sent before the first was answered")
+
+    await harness.service.generate(first.id)
+
+    turns = harness.model.requests[0].turns
+    assert [(t.role, t.text) for t in turns] == [(Role.USER, "first question")]
 
 
 def turn(role: Role, text: str, status: MessageStatus = MessageStatus.COMPLETED) -> Message:
