@@ -23,6 +23,7 @@ from gemini_core.errors import (
 from gemini_core.ids import new_id
 from gemini_core.model import OtpChallenge, OtpPurpose, User
 from gemini_core.model.otp import OTP_MAX_WRONG_TRIES, OTP_TTL_SECONDS
+from gemini_core.model.users import EMAIL_MAX, USER_NAME_MAX
 from gemini_core.passwords import check_password
 from gemini_core.phone import mask_mobile
 from gemini_core.ports import (
@@ -37,6 +38,7 @@ from gemini_core.ports import (
     UnitOfWorkFactory,
     UserCache,
 )
+from gemini_core.text import check_text
 
 logger = logging.getLogger(__name__)
 
@@ -99,6 +101,10 @@ class AuthService:
         password: str | None = None,
     ) -> User:
         mobile = self._phones.canonical(mobile_number)
+        if name is not None:
+            check_text(name, "name", maximum=USER_NAME_MAX)
+        if email is not None:
+            check_text(email, "email", maximum=EMAIL_MAX)
         password_hash = None
         if password is not None:
             check_password(password)
