@@ -19,6 +19,7 @@ from adapters import redis as redis_adapters
 from adapters.argon2_hasher import Argon2PasswordHasher
 from adapters.jwt_tokens import JwtTokenIssuer
 from adapters.otp_delivery import LogOtpSender, ResponseOtpSender
+from adapters.phonenumbers_parser import LibPhoneNumbers
 from adapters.sqlalchemy import SqlUnitOfWorkFactory
 from adapters.taskiq import TaskiqReplyQueue, in_process_queue, redis_stream_queue
 from entrypoints.settings import Settings
@@ -32,6 +33,7 @@ from gemini_core.ports import (
     OtpSender,
     OtpStore,
     PasswordHasher,
+    PhoneNumbers,
     QuotaCounter,
     RateLimiter,
     TokenIssuer,
@@ -66,6 +68,9 @@ class DefaultAdapters:
 
     def hasher(self) -> PasswordHasher:
         return Argon2PasswordHasher()
+
+    def phone_numbers(self) -> PhoneNumbers:
+        return LibPhoneNumbers(self._settings.default_region)
 
     def tokens(self) -> TokenIssuer:
         return JwtTokenIssuer(

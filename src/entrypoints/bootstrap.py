@@ -42,6 +42,7 @@ from gemini_core.ports import (
     OtpSender,
     OtpStore,
     PasswordHasher,
+    PhoneNumbers,
     QuotaCounter,
     RateLimiter,
     ReplyQueue,
@@ -69,6 +70,7 @@ class Overrides(TypedDict, total=False):
     clock: Clock
     uow: UnitOfWorkFactory
     hasher: PasswordHasher
+    phone_numbers: PhoneNumbers
     tokens: TokenIssuer
     otp_sender: OtpSender
     otp_store: OtpStore
@@ -88,6 +90,7 @@ _PORTS: dict[str, tuple[Any, ...]] = {
     "clock": (Clock,),
     "uow": (UnitOfWorkFactory,),
     "hasher": (PasswordHasher,),
+    "phone_numbers": (PhoneNumbers,),
     "tokens": (TokenIssuer,),
     "otp_sender": (OtpSender,),
     "otp_store": (OtpStore,),

@@ -19,6 +19,7 @@ from adapters.gemini.config import (
     DEFAULT_STREAM,
     DEFAULT_TOTAL_DEADLINE,
 )
+from adapters.phonenumbers_parser import supported_region
 
 T = TypeVar("T")
 
@@ -45,6 +46,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     jwt_secret: str = ""
     access_token_ttl: int = 3600
     otp_delivery: Literal["response", "log"] = "response"
+    # ISO 3166 alpha-2 region of numbers written without a country code
+    # (docs/SECURITY.md, "Phone numbers"); None: only international numbers.
+    default_region: str | None = "IN"
     gemini_api_key: str | None = None
     gemini_model: str = DEFAULT_MODEL
     gemini_api_base: str = DEFAULT_API_BASE
@@ -107,6 +111,14 @@ def _bool(value: str) -> bool:
     raise ValueError("must be true or false")
 
 
+def _region(value: str) -> str | None:
+    if value.lower() == "none":
+        return None
+    if not supported_region(value.upper()):
+        raise ValueError("must be an ISO 3166 alpha-2 region such as IN or GB, or none")
+    return value.upper()
+
+
 def _choice(*options: str) -> Callable[[str], str]:
     def parse(value: str) -> str:
         if value not in options:
@@ -141,6 +153,7 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], object]]] = {
     "JWT_SECRET": ("jwt_secret", _text),
     "ACCESS_TOKEN_TTL": ("access_token_ttl", _int(60)),
     "OTP_DELIVERY": ("otp_delivery", _choice("response", "log")),
+    "DEFAULT_REGION": ("default_region", _region),
     "GEMINI_API_KEY": ("gemini_api_key", _text),
     "GEMINI_MODEL": ("gemini_model", _text),
     "GEMINI_API_BASE": ("gemini_api_base", _url("http", "https")),

@@ -107,6 +107,15 @@ class BillingError(DomainError):
     default_message = "the payment provider refused the request"
 
 
+class UnsupportedBillingState(BillingError):
+    """The provider reports a state this server does not know (e.g. a
+    subscription status added after this release). A webhook event that
+    leads to one is acknowledged and left unapplied, with a warning."""
+
+    code = "unsupported_billing_state"
+    default_message = "the payment provider reported a state this server does not know"
+
+
 class InvalidSignature(DomainError):
     code = "invalid_signature"
     default_message = "the webhook signature is missing or invalid"

@@ -314,7 +314,7 @@ async def test_reset_for_an_unknown_number_resets_nothing(client: httpx.AsyncCli
     assert_error(response, 400, "invalid_otp")
 
 
-@pytest.mark.parametrize("mobile", ["9876543210", "+0123456789", "+91abc", "+1234"])
+@pytest.mark.parametrize("mobile", ["12345", "+0123456789", "+91abc", "+1234"])
 async def test_bad_mobile_numbers_are_400(client: httpx.AsyncClient, mobile: str) -> None:
     response = await client.post("/auth/send-otp", json={"mobile_number": mobile})
     body = assert_error(response, 400, "validation_error")

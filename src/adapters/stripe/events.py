@@ -27,6 +27,10 @@ class StripeObjectError(ValueError):
     """A Stripe object that cannot be reduced to what the core needs."""
 
 
+class UnknownStatus(StripeObjectError):
+    """A subscription status this server does not know (Stripe added one)."""
+
+
 class _Ref(msgspec.Struct):
     """An expanded object where an id is usually found; only its id matters."""
 
@@ -102,14 +106,20 @@ def parse_event(payload: bytes) -> BillingEvent:
         raise StripeObjectError(f"expected a snapshot event, got object {event.object!r}")
     raw = event.data.object
     if event.type.startswith(SUBSCRIPTION_EVENT_PREFIX):
-        snapshot = _snapshot(msgspec.json.decode(raw, type=_Subscription))
+        subscription = msgspec.json.decode(raw, type=_Subscription)
+        try:
+            snapshot: SubscriptionSnapshot | None = _snapshot(subscription)
+        except UnknownStatus:
+            # Still a sound event: the service reads the subscription afresh
+            # and decides what an unknown status means.
+            snapshot = None
         return BillingEvent(
             id=event.id,
             type=event.type,
             created=event.created,
-            customer_id=snapshot.customer_id,
-            subscription_id=snapshot.subscription_id,
-            user_id=snapshot.user_id,
+            customer_id=_id(subscription.customer),
+            subscription_id=subscription.id,
+            user_id=_metadata_user_id(subscription.metadata),
             subscription=snapshot,
         )
     if event.type == CHECKOUT_COMPLETED:
@@ -149,14 +159,15 @@ def _snapshot(subscription: _Subscription) -> SubscriptionSnapshot:
     try:
         status = SubscriptionStatus(subscription.status)
     except ValueError:
-        raise StripeObjectError(f"unknown subscription status {subscription.status!r}") from None
+        raise UnknownStatus(f"unknown subscription status {subscription.status!r}") from None
     if status is SubscriptionStatus.NONE:
-        raise StripeObjectError("unknown subscription status 'none'")
+        raise UnknownStatus("unknown subscription status 'none'")
+    customer_id = _id(subscription.customer)
+    if customer_id is None:
+        raise StripeObjectError("the subscription names no customer")
     return SubscriptionSnapshot(
         subscription_id=subscription.id,
-        customer_id=subscription.customer
-        if isinstance(subscription.customer, str)
-        else subscription.customer.id,
+        customer_id=customer_id,
         status=status,
         current_period_end=_period_end(subscription),
         cancel_at_period_end=bool(subscription.cancel_at_period_end),

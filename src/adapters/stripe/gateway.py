@@ -10,8 +10,13 @@ import msgspec
 import stripe
 
 from adapters.stripe.config import StripeConfig
-from adapters.stripe.events import StripeObjectError, parse_event, snapshot_from_mapping
-from gemini_core.errors import BillingError, InvalidSignature
+from adapters.stripe.events import (
+    StripeObjectError,
+    UnknownStatus,
+    parse_event,
+    snapshot_from_mapping,
+)
+from gemini_core.errors import BillingError, InvalidSignature, UnsupportedBillingState
 from gemini_core.model import User
 from gemini_core.ports.billing import BillingEvent, CheckoutSession, SubscriptionSnapshot
 
@@ -104,6 +109,8 @@ class StripeBillingGateway:
             raise InvalidSignature("the webhook signature is invalid") from None
         try:
             return parse_event(payload)
+        except RecursionError:
+            raise InvalidSignature("the webhook payload is nested too deeply") from None
         except (msgspec.MsgspecError, StripeObjectError) as exc:
             raise InvalidSignature(f"the webhook payload is not a usable event: {exc}") from None
 
@@ -114,6 +121,11 @@ class StripeBillingGateway:
             subscription = await self._client.v1.subscriptions.retrieve_async(subscription_id)
         try:
             return snapshot_from_mapping(subscription.to_dict())
+        except UnknownStatus as exc:
+            raise UnsupportedBillingState(
+                f"Stripe reports subscription {subscription_id} in a state this server "
+                f"does not know: {exc}"
+            ) from exc
         except (msgspec.MsgspecError, StripeObjectError) as exc:
             raise BillingError(
                 f"Stripe returned a subscription this server cannot read: {exc}"

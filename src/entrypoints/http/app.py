@@ -23,12 +23,12 @@ from entrypoints.http.controllers.subscriptions import SubscriptionController
 from entrypoints.http.controllers.users import UserController
 from entrypoints.http.dependencies import container_dependencies
 from entrypoints.http.errors import EXCEPTION_HANDLERS
+from entrypoints.http.limits import DEFAULT_MAX_BODY
+from entrypoints.http.request import ApiRequest
 from entrypoints.reply_pipeline import consuming_replies, sweeping
 from entrypoints.settings import Settings
 
 logger = logging.getLogger(__name__)
-
-MAX_BODY_BYTES = 64 * 1024
 
 
 def create_app(settings: Settings | None = None, **overrides: Unpack[Overrides]) -> Litestar:
@@ -67,7 +67,9 @@ def app_for(container: Container) -> Litestar:
         dependencies=container_dependencies(container),
         lifespan=[lifespan],
         exception_handlers=EXCEPTION_HANDLERS,
-        request_max_body_size=MAX_BODY_BYTES,
+        # Routes that take long text or Stripe's events set their own.
+        request_max_body_size=DEFAULT_MAX_BODY,
+        request_class=ApiRequest,
         openapi_config=_openapi(),
         on_app_init=[_quiet_litestar_logging],
         debug=False,

@@ -9,6 +9,7 @@ from typing import Any
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
+from entrypoints.http.limits import describe
 from entrypoints.http.rate_limit import rate_limit_headers
 from entrypoints.http.schemas import ErrorBody, ErrorEnvelope
 from gemini_core import errors as domain
@@ -96,11 +97,11 @@ def _validation_details(exc: ValidationException) -> dict[str, Any] | None:
     return {"fields": fields} if fields else None
 
 
-def http_error_handler(_: Request[Any, Any, Any], exc: Exception) -> Response[ErrorEnvelope]:
+def http_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorEnvelope]:
     assert isinstance(exc, HTTPException)
     status = exc.status_code
     if status >= 500:
-        return internal_error_handler(_, exc)
+        return internal_error_handler(request, exc)
     code = _HTTP_CODES.get(status, "http_error")
     if isinstance(exc, ValidationException) or status == 400:
         details = _validation_details(exc) if isinstance(exc, ValidationException) else None
@@ -114,9 +115,20 @@ def http_error_handler(_: Request[Any, Any, Any], exc: Exception) -> Response[Er
     message = {
         404: "no such resource",
         405: "this method is not allowed on this path",
-        413: "the request body is too large (the limit is 64 KiB)",
+        413: _too_large(request),
     }.get(status, exc.detail or "the request could not be completed")
     return envelope(status, code, message, None, headers or None)
+
+
+def _too_large(request: Request[Any, Any, Any]) -> str:
+    """The 413 message, naming the limit of the route that refused the body."""
+    try:
+        limit = request.route_handler.resolve_request_max_body_size()
+    except Exception:
+        limit = None
+    if limit is None:
+        return "the request body is too large"
+    return f"the request body is too large (the limit on this route is {describe(limit)})"
 
 
 def internal_error_handler(

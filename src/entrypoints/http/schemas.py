@@ -11,6 +11,7 @@ import msgspec
 
 from gemini_core.model import Chatroom, Message, User
 from gemini_core.model.chat import CONTENT_MAX, NAME_MAX
+from gemini_core.model.users import EMAIL_MAX, USER_NAME_MAX
 
 T = TypeVar("T")
 
@@ -29,9 +30,10 @@ class RequestBody(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
 class SignupIn(RequestBody, kw_only=True):
     mobile_number: Mobile
-    name: Annotated[str, msgspec.Meta(min_length=1, max_length=100)] | None = None
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=USER_NAME_MAX)] | None = None
     email: (
-        Annotated[str, msgspec.Meta(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")] | None
+        Annotated[str, msgspec.Meta(max_length=EMAIL_MAX, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+        | None
     ) = None
     password: Password | None = None
 

@@ -7,6 +7,9 @@ from datetime import datetime
 
 import msgspec
 
+USER_NAME_MAX = 100
+EMAIL_MAX = 254
+
 
 class User(msgspec.Struct, frozen=True, kw_only=True):
     """A person who logs in with their mobile number.

@@ -78,6 +78,17 @@ class OtpStore(Protocol):
         ...
 
 
+class PhoneNumbers(Protocol):
+    """Reads mobile numbers as people type them."""
+
+    def canonical(self, raw: str) -> str:
+        """``raw`` as its one canonical E.164 form (``+`` and ASCII digits),
+        whatever script its digits, spacing or trunk prefix; raises
+        ``ValidationFailed`` naming ``mobile_number`` when it is not a valid
+        number (or is national and no default region is configured)."""
+        ...
+
+
 class OtpSender(Protocol):
     """Delivers a code to a phone. ``echoes_code`` is True for the mock
     delivery that hands the code back in the HTTP response."""

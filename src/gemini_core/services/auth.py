@@ -23,19 +23,22 @@ from gemini_core.errors import (
 from gemini_core.ids import new_id
 from gemini_core.model import OtpChallenge, OtpPurpose, User
 from gemini_core.model.otp import OTP_MAX_WRONG_TRIES, OTP_TTL_SECONDS
+from gemini_core.model.users import EMAIL_MAX, USER_NAME_MAX
 from gemini_core.passwords import check_password
-from gemini_core.phone import mask_mobile, normalize_mobile
+from gemini_core.phone import mask_mobile
 from gemini_core.ports import (
     Clock,
     OtpAttempt,
     OtpSender,
     OtpStore,
     PasswordHasher,
+    PhoneNumbers,
     RateLimiter,
     TokenIssuer,
     UnitOfWorkFactory,
     UserCache,
 )
+from gemini_core.text import check_text
 
 logger = logging.getLogger(__name__)
 
@@ -70,8 +73,10 @@ class AuthService:
         clock: Clock,
         otp_secret: bytes,
         user_cache: UserCache,
+        phone_numbers: PhoneNumbers,
     ) -> None:
         self._uow = uow
+        self._phones = phone_numbers
         self._otp_store = otp_store
         self._otp_sender = otp_sender
         self._limiter = rate_limiter
@@ -95,7 +100,11 @@ class AuthService:
         email: str | None = None,
         password: str | None = None,
     ) -> User:
-        mobile = normalize_mobile(mobile_number)
+        mobile = self._phones.canonical(mobile_number)
+        if name is not None:
+            check_text(name, "name", maximum=USER_NAME_MAX)
+        if email is not None:
+            check_text(email, "email", maximum=EMAIL_MAX)
         password_hash = None
         if password is not None:
             check_password(password)
@@ -118,15 +127,17 @@ class AuthService:
     async def send_otp(self, mobile_number: str) -> OtpIssued:
         """Issue a login code. Known and unknown numbers are answered alike:
         verifying the code logs in or creates the account."""
-        return await self._issue_otp(normalize_mobile(mobile_number), OtpPurpose.LOGIN)
+        return await self._issue_otp(self._phones.canonical(mobile_number), OtpPurpose.LOGIN)
 
     async def forgot_password(self, mobile_number: str) -> OtpIssued:
         """Issue a reset code, alike for known and unknown numbers (the code
         of an unknown number simply never resets anything)."""
-        return await self._issue_otp(normalize_mobile(mobile_number), OtpPurpose.RESET_PASSWORD)
+        return await self._issue_otp(
+            self._phones.canonical(mobile_number), OtpPurpose.RESET_PASSWORD
+        )
 
     async def verify_otp(self, mobile_number: str, code: str) -> Session:
-        mobile = normalize_mobile(mobile_number)
+        mobile = self._phones.canonical(mobile_number)
         await self._consume_otp(mobile, OtpPurpose.LOGIN, code)
         async with self._uow() as uow:
             user = await uow.users.get_by_mobile(mobile)
@@ -135,7 +146,7 @@ class AuthService:
         return self._session(user)
 
     async def reset_password(self, mobile_number: str, code: str, new_password: str) -> None:
-        mobile = normalize_mobile(mobile_number)
+        mobile = self._phones.canonical(mobile_number)
         check_password(new_password, "new_password")
         await self._consume_otp(mobile, OtpPurpose.RESET_PASSWORD, code)
         async with self._uow() as uow:
@@ -147,7 +158,7 @@ class AuthService:
     # -- passwords --------------------------------------------------------
 
     async def login(self, mobile_number: str, password: str) -> Session:
-        mobile = normalize_mobile(mobile_number)
+        mobile = self._phones.canonical(mobile_number)
         failures_key = f"login-fail:{mobile}"
         wait = await self._limiter.blocked(failures_key, LOGIN_FAILURES_PER_WINDOW)
         if wait is not None:

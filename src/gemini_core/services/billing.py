@@ -14,7 +14,12 @@ import uuid
 
 import msgspec
 
-from gemini_core.errors import AlreadySubscribed, BillingUnavailable, NoBillingAccount
+from gemini_core.errors import (
+    AlreadySubscribed,
+    BillingUnavailable,
+    NoBillingAccount,
+    UnsupportedBillingState,
+)
 from gemini_core.model import Subscription, SubscriptionStatus, Tier, User
 from gemini_core.ports import (
     BillingEvent,
@@ -154,7 +159,9 @@ class BillingService:
         """Verify and apply one webhook delivery.
 
         ``InvalidSignature`` (and no change at all) for a missing or bad
-        signature, a stale timestamp or an unusable payload. Each event id is
+        signature, a stale timestamp or an unusable payload. A sound event
+        whose subscription is in a state this server does not know is
+        acknowledged, logged and not applied. Each event id is
         applied at most once: its processed-events row is written in the same
         transaction as its effect, so a failure while applying it rolls both
         back and the provider's retry applies it afresh.
@@ -164,12 +171,23 @@ class BillingService:
         if event.type not in HANDLED_EVENTS:
             logger.debug("ignoring webhook event %s of type %s", event.id, event.type)
             return
-        async with self._uow() as uow:
-            if not await uow.processed_events.add(event.id, self._clock.now()):
-                logger.info("webhook event %s was already applied", event.id)
-                return
-            await self._apply(uow, gateway, event)
-            await uow.commit()
+        try:
+            async with self._uow() as uow:
+                if not await uow.processed_events.add(event.id, self._clock.now()):
+                    logger.info("webhook event %s was already applied", event.id)
+                    return
+                await self._apply(uow, gateway, event)
+                await uow.commit()
+        except UnsupportedBillingState as exc:
+            # Signed and sound, only newer than this server: a retry would
+            # not help, so it is acknowledged; the stored state stays as it
+            # was until an event with a known state arrives.
+            logger.warning(
+                "webhook event %s (%s) acknowledged but not applied: %s",
+                event.id,
+                event.type,
+                exc.message,
+            )
 
     async def _apply(self, uow: UnitOfWork, gateway: BillingGateway, event: BillingEvent) -> None:
         stored = await self._locked_subscription(uow, event)

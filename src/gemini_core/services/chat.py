@@ -28,6 +28,7 @@ from gemini_core.ports import (
 )
 from gemini_core.services.quota import QuotaService
 from gemini_core.services.reply_failer import ReplyFailer
+from gemini_core.text import check_text
 from gemini_core.utc import seconds_until
 
 logger = logging.getLogger(__name__)
@@ -52,11 +53,12 @@ class RoomList(msgspec.Struct, frozen=True):
 
 
 def _clean(text: str, field: str, maximum: int, *, strip: bool) -> str:
+    """A room name (stripped, one line) or a prompt (as sent, tabs and line
+    breaks allowed), or ``ValidationFailed``."""
     value = text.strip() if strip else text
     if not value.strip():
         raise ValidationFailed.for_field(field, "must not be empty")
-    if len(value) > maximum:
-        raise ValidationFailed.for_field(field, f"must be at most {maximum} characters")
+    check_text(value, field, maximum=maximum, multiline=not strip)
     return value
 
 

@@ -21,6 +21,7 @@ from gemini_core.ports import (
     UnitOfWorkFactory,
 )
 from gemini_core.services.reply_failer import ReplyFailer
+from gemini_core.text import storable
 
 logger = logging.getLogger(__name__)
 
@@ -142,11 +143,12 @@ class ReplyService:
     async def _complete(self, reply: Message, answer: ModelReply) -> None:
         """Store the answer unless another run got there first, then say so."""
         now = self._clock.now()
+        text = storable(answer.text)
         async with self._uow() as uow:
             won = await uow.messages.finish(
                 reply.id,
                 status=MessageStatus.COMPLETED,
-                content=answer.text,
+                content=text,
                 error=None,
                 completed_at=now,
                 prompt_tokens=answer.prompt_tokens,
@@ -159,7 +161,7 @@ class ReplyService:
         completed = msgspec.structs.replace(
             reply,
             status=MessageStatus.COMPLETED,
-            content=answer.text,
+            content=text,
             completed_at=now,
             prompt_tokens=answer.prompt_tokens,
             output_tokens=answer.output_tokens,

@@ -9,6 +9,7 @@ import msgspec
 from gemini_core.model import Message, MessageStatus
 from gemini_core.ports import Clock, EventPublisher, MessageEvent, UnitOfWorkFactory
 from gemini_core.services.quota import QuotaService
+from gemini_core.text import storable
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +36,7 @@ class ReplyFailer:
         gives the quota back, so it is returned exactly once however many
         paths (enqueue failure, worker, sweep) race to fail the reply."""
         now = self._clock.now()
+        reason = storable(reason)
         async with self._uow() as uow:
             won = await uow.messages.finish(
                 reply.id, status=MessageStatus.FAILED, content="", error=reason, completed_at=now

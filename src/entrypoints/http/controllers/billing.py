@@ -9,6 +9,7 @@ from litestar.di import Provide
 from litestar.params import HeaderParameter
 
 from entrypoints.http.auth import current_user
+from entrypoints.http.limits import STRIPE_WEBHOOK_MAX_BODY
 from entrypoints.http.schemas import CheckoutOut, DoneOut, Envelope, PortalOut, ReceivedOut, ok
 from gemini_core.model import User
 from gemini_core.services import BillingService
@@ -85,11 +86,14 @@ class StripeWebhookController(Controller):
         "/stripe",
         status_code=200,
         summary="Stripe's webhook events (signed)",
+        request_max_body_size=STRIPE_WEBHOOK_MAX_BODY,
         description=(
             "The raw event as Stripe posts it, with its `Stripe-Signature` header. "
             "400 `invalid_signature` for a missing or bad signature, a timestamp "
             "older than 300 s or a body that is not an event; each event id is "
-            "applied once; a failure while applying answers 5xx so Stripe retries."
+            "applied once; a failure while applying answers 5xx so Stripe retries. "
+            "A signed event whose subscription is in a status this server does not "
+            "know is acknowledged (200), logged and not applied. Bodies up to 1 MiB."
         ),
     )
     async def stripe(

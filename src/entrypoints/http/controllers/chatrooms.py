@@ -19,6 +19,7 @@ from entrypoints.http.cursors import (
     decode_message_cursor,
     encode_chatroom_cursor,
 )
+from entrypoints.http.limits import MESSAGE_MAX_BODY
 from entrypoints.http.rate_limit import rate_limit_headers
 from entrypoints.http.schemas import (
     ChatroomData,
@@ -128,7 +129,12 @@ class ChatroomController(Controller):
             meta=PageMeta(next_cursor=str(older) if older else None),
         )
 
-    @post("/{room_id:str}/message", status_code=202, summary="Send a prompt; the reply is queued")
+    @post(
+        "/{room_id:str}/message",
+        status_code=202,
+        summary="Send a prompt; the reply is queued",
+        request_max_body_size=MESSAGE_MAX_BODY,
+    )
     async def send(
         self, room_id: str, data: MessageIn, chat: ChatService, user: User
     ) -> Response[Envelope[PromptData]]:
