@@ -59,6 +59,7 @@ from gemini_core.services import (
     ReplyFailer,
     ReplyService,
     ReplySweeper,
+    ReplyWatcher,
     TierService,
 )
 
@@ -173,6 +174,7 @@ def _register_services(registry: punq.Container, settings: Settings) -> None:
     registry.register(ReplyFailer, scope=one)
     registry.register(AuthService, scope=one, otp_secret=otp_secret(settings))
     registry.register(ChatService, scope=one)
+    registry.register(ReplyWatcher, scope=one)
     registry.register(
         ReplyService,
         scope=one,

@@ -14,6 +14,7 @@ import redis.asyncio as aioredis
 from sqlalchemy import text
 
 from adapters.sqlalchemy import create_engine
+from entrypoints.library import open_production
 from entrypoints.settings import Settings
 from gemini_core.utc import utc_day
 from tests.support.api import assert_error, login, make_settings, running_app
@@ -138,3 +139,19 @@ async def test_a_password_change_in_one_process_revokes_tokens_in_another(
         new = {"Authorization": f"Bearer {changed.json()['data']['access_token']}"}
         assert_error(await b.get("/user/me", headers=old), 401, "unauthorized")
         assert (await b.get("/user/me", headers=new)).status_code == 200
+
+
+async def test_open_production_queues_prompts_for_the_workers(settings: Settings) -> None:
+    """The library's production set-up enqueues on the Redis stream that
+    `gemini-clone worker` reads, as the HTTP API does."""
+    async with open_production(settings, hasher=cheap_hasher()) as app:
+        code = await app.auth.send_otp("+919876543210")
+        user = (await app.auth.verify_otp("+919876543210", code.otp or "")).user
+        room = await app.chat.create_room(user.id, "r")
+        sent = await app.chat.send_prompt(user.id, room.id, "hi")
+        assert sent.reply.status.value == "pending"
+        client = aioredis.Redis.from_url(settings.redis_url or "")
+        try:
+            assert await client.xlen(f"{settings.redis_prefix}replies") == 1
+        finally:
+            await client.aclose()

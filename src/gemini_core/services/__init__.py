@@ -9,6 +9,7 @@ from gemini_core.services.replies import ReplyService
 from gemini_core.services.reply_failer import ReplyFailer
 from gemini_core.services.sweep import ReplySweeper
 from gemini_core.services.tiers import TierService
+from gemini_core.services.waiting import ReplyWatcher
 
 __all__ = [
     "AuthService",
@@ -22,6 +23,7 @@ __all__ = [
     "ReplyFailer",
     "ReplyService",
     "ReplySweeper",
+    "ReplyWatcher",
     "RoomList",
     "Session",
     "TierService",
