@@ -22,7 +22,9 @@ from bench.common import (
     Mode,
 )
 from bench.stack import Stack
-from entrypoints.http.cursors import encode_chatroom_cursor
+from entrypoints.adapter_choice import cursor_key
+from entrypoints.http.cursors import ChatroomCursors
+from entrypoints.settings import load_settings
 from gemini_core.ids import new_id
 from gemini_core.ports import ChatroomCursor
 
@@ -217,4 +219,6 @@ def _last_page_cursor(stack: Stack, account: Account) -> str:
         ).fetchone()
     if row is None:
         raise HarnessError(f"no {MANY_ROOMS - 20}th room to take a cursor at")
-    return encode_chatroom_cursor(ChatroomCursor(activity_at=row[0], id=row[1]))
+    # Cursors are signed with a key derived from JWT_SECRET, as the API signs them.
+    signer = ChatroomCursors(cursor_key(load_settings(stack.env)))
+    return signer.encode(ChatroomCursor(activity_at=row[0], id=row[1]))

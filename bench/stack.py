@@ -93,7 +93,9 @@ def running_stack(
         standin_url = start_standin(stack, base_env, latency, chunks)
         env = {
             **base_env,
-            "APP_ENV": "production",
+            # demo: production's rules, with the codes in responses the harness logs in with
+            "APP_ENV": "demo",
+            "PUBLIC_URL": "https://bench.example.com",
             "DATABASE_URL": database_url.replace("postgresql://", "postgresql+psycopg://", 1),
             "REDIS_URL": redis_url,
             "REDIS_PREFIX": prefix,

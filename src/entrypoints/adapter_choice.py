@@ -42,10 +42,19 @@ from gemini_core.ports import (
 )
 
 
+def _derived_key(settings: Settings, purpose: bytes) -> bytes:
+    return hmac.new(settings.jwt_secret.encode(), purpose, hashlib.sha256).digest()
+
+
 def otp_secret(settings: Settings) -> bytes:
     """A key of its own derived from the JWT secret: a leaked OTP table says
     nothing about tokens, and operators manage one secret."""
-    return hmac.new(settings.jwt_secret.encode(), b"gemini-clone otp v1", hashlib.sha256).digest()
+    return _derived_key(settings, b"gemini-clone otp v1")
+
+
+def cursor_key(settings: Settings) -> bytes:
+    """The key that signs pagination cursors, derived like ``otp_secret``."""
+    return _derived_key(settings, b"gemini-clone cursor v1")
 
 
 class DefaultAdapters:

@@ -173,7 +173,12 @@ def _register_services(registry: punq.Container, settings: Settings) -> None:
     )
     registry.register(ReplyFailer, scope=one)
     registry.register(AuthService, scope=one, otp_secret=otp_secret(settings))
-    registry.register(ChatService, scope=one)
+    registry.register(
+        ChatService,
+        scope=one,
+        max_rooms=settings.max_rooms_per_user,
+        max_event_streams=settings.max_event_streams_per_user,
+    )
     registry.register(ReplyWatcher, scope=one)
     registry.register(
         ReplyService,

@@ -98,7 +98,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings()
     except SettingsError as exc:
-        print(f"gemini-clone: configuration error: {exc}", file=sys.stderr)
+        heading = "a configuration error" if len(exc.problems) == 1 else "configuration errors"
+        lines = "".join(f"\n  {problem}" for problem in exc.problems)
+        print(f"gemini-clone: {heading}, nothing started:{lines}", file=sys.stderr)
         return 2
     _configure_logging(settings.log_level)
     result: int = args.run(settings, args)

@@ -1,13 +1,13 @@
 """All configuration, read once from the environment into one typed object.
 
-A bad value stops start-up with a message that names the variable.
+Bad values stop start-up with one message listing every problem, each line
+naming its variable.
 """
 
 from __future__ import annotations
 
 import os
-import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Literal, TypeVar
 
@@ -20,21 +20,29 @@ from adapters.gemini.config import (
     DEFAULT_TOTAL_DEADLINE,
 )
 from adapters.phonenumbers_parser import supported_region
+from entrypoints import production_rules
+from entrypoints.private_files import keep_secret
 
 T = TypeVar("T")
 
-MIN_SECRET_BYTES = 32
+MIN_SECRET_BYTES = production_rules.MIN_SECRET_BYTES
 DEFAULT_SYSTEM_INSTRUCTION = (
     "You are a helpful assistant in a chat application. Answer clearly and concisely."
 )
 
 
 class SettingsError(ValueError):
-    """A configuration value is missing or wrong; the message names the variable."""
+    """Configuration values are missing or wrong: ``problems`` lists each one,
+    ``VARIABLE: what is wrong``, and the message has them one per line."""
+
+    def __init__(self, problems: str | Iterable[str]) -> None:
+        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        super().__init__("\n".join(self.problems))
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
-    app_env: Literal["development", "production", "test"] = "development"
+    # demo: production's rules, but codes may be returned in responses.
+    app_env: Literal["development", "production", "demo", "test"] = "development"
     port: int = 8000
     data_dir: Path = Path(".gemini-clone")
     database_url: str = ""
@@ -63,6 +71,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     public_url: str = "http://localhost:8000"
     basic_daily_limit: int = 5
     pro_daily_limit: int | None = None
+    # What one user may keep open or stored at once.
+    max_rooms_per_user: int = 500
+    max_event_streams_per_user: int = 10
     worker_concurrency: int = 100
     log_level: str = "INFO"
     # Seconds a reply may stay pending before the sweep re-enqueues it, and
@@ -80,6 +91,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     def is_production(self) -> bool:
         return self.app_env == "production"
 
+    @property
+    def is_production_like(self) -> bool:
+        """Production or a public demo: the same rules protect both."""
+        return self.app_env in ("production", "demo")
+
 
 def _text(value: str) -> str:
     return value
@@ -87,7 +103,10 @@ def _text(value: str) -> str:
 
 def _int(minimum: int) -> Callable[[str], int]:
     def parse(value: str) -> int:
-        number = int(value)
+        try:
+            number = int(value)
+        except ValueError:
+            raise ValueError("must be a whole number") from None
         if number < minimum:
             raise ValueError(f"must be at least {minimum}")
         return number
@@ -96,9 +115,12 @@ def _int(minimum: int) -> Callable[[str], int]:
 
 
 def _float(value: str) -> float:
-    number = float(value)
-    if number <= 0:
-        raise ValueError("must be positive")
+    try:
+        number = float(value)
+    except ValueError:
+        raise ValueError("must be a number, e.g. 30 or 2.5") from None
+    if not 0 < number < float("inf"):
+        raise ValueError("must be a positive number")
     return number
 
 
@@ -143,7 +165,7 @@ _DATABASE_SCHEMES = ("sqlite+aiosqlite", "postgresql+psycopg", "postgresql", "po
 
 # variable -> (field, parser)
 _VARIABLES: dict[str, tuple[str, Callable[[str], object]]] = {
-    "APP_ENV": ("app_env", _choice("development", "production", "test")),
+    "APP_ENV": ("app_env", _choice("development", "production", "demo", "test")),
     "PORT": ("port", _int(1)),
     "DATA_DIR": ("data_dir", Path),
     "DATABASE_URL": ("database_url", _url(*_DATABASE_SCHEMES)),
@@ -168,6 +190,8 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], object]]] = {
     "PUBLIC_URL": ("public_url", _url("http", "https")),
     "BASIC_DAILY_LIMIT": ("basic_daily_limit", _int(0)),
     "PRO_DAILY_LIMIT": ("pro_daily_limit", _int(0)),
+    "MAX_ROOMS_PER_USER": ("max_rooms_per_user", _int(1)),
+    "MAX_EVENT_STREAMS_PER_USER": ("max_event_streams_per_user", _int(1)),
     "WORKER_CONCURRENCY": ("worker_concurrency", _int(1)),
     "LOG_LEVEL": ("log_level", _choice("DEBUG", "INFO", "WARNING", "ERROR")),
     "REPLY_REDELIVER_AFTER": ("reply_redeliver_after", _float),
@@ -180,12 +204,30 @@ _ALIASES = {"DOMAIN": "PUBLIC_URL"}
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
-    """Decode the environment; raise ``SettingsError`` naming the variable."""
+    """Decode the environment; raise ``SettingsError`` listing every problem."""
     env = dict(os.environ if environ is None else environ)
     for alias, name in _ALIASES.items():
         if alias in env and name not in env:
             env[name] = env[alias]
+    values, problems = _decode(env)
+    settings = Settings(**values)  # type: ignore[arg-type]
+    # A variable that could not be read is reported once, not again by a
+    # rule that then sees its default.
+    unreadable = {problem.partition(":")[0] for problem in problems}
+    for problem in [
+        *production_rules.problems(settings, env),
+        *_check_reply_timing(settings),
+    ]:
+        if problem.partition(":")[0] not in unreadable:
+            problems.append(problem)
+    if problems:
+        raise SettingsError(problems)
+    return _with_defaults(settings)
+
+
+def _decode(env: Mapping[str, str]) -> tuple[dict[str, object], list[str]]:
     values: dict[str, object] = {}
+    problems: list[str] = []
     for variable, (field, parse) in _VARIABLES.items():
         raw = env.get(variable)
         if raw is None or raw.strip() == "":
@@ -193,35 +235,26 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         try:
             values[field] = parse(raw.strip())
         except ValueError as exc:
-            raise SettingsError(f"{variable}: {exc}") from None
-    settings = Settings(**values)  # type: ignore[arg-type]
-    _check_production(settings, env)
-    _check_reply_timing(settings)
-    return _with_defaults(settings)
+            problems.append(f"{variable}: {exc}")
+    return values, problems
 
 
-def _check_production(settings: Settings, env: Mapping[str, str]) -> None:
-    if not settings.is_production:
-        return
-    if len(settings.jwt_secret.encode()) < MIN_SECRET_BYTES:
-        raise SettingsError(
-            f"JWT_SECRET: production needs a secret of at least {MIN_SECRET_BYTES} bytes"
-        )
-    if not env.get("OTP_DELIVERY", "").strip():
-        raise SettingsError("OTP_DELIVERY: production must set it explicitly (response or log)")
-    if not settings.database_url:
-        raise SettingsError("DATABASE_URL: production needs a database URL")
+def startup_warnings(settings: Settings) -> list[str]:
+    """What the API and the worker log as warnings when they start."""
+    return production_rules.warnings(settings)
 
 
-def _check_reply_timing(settings: Settings) -> None:
+def _check_reply_timing(settings: Settings) -> list[str]:
+    problems = []
     deadline = settings.reply_deadline_seconds
     if settings.reply_redeliver_after and settings.reply_redeliver_after <= deadline:
-        raise SettingsError(
+        problems.append(
             "REPLY_REDELIVER_AFTER: must exceed REPLY_DEADLINE_SECONDS, or a slow reply "
             "would be handed to a second worker while the first still runs it"
         )
     if settings.reply_requeue_after <= deadline:
-        raise SettingsError("REPLY_REQUEUE_AFTER: must exceed REPLY_DEADLINE_SECONDS")
+        problems.append("REPLY_REQUEUE_AFTER: must exceed REPLY_DEADLINE_SECONDS")
+    return problems
 
 
 def _with_defaults(settings: Settings) -> Settings:
@@ -239,16 +272,7 @@ def _with_defaults(settings: Settings) -> Settings:
 
 def _development_secret(data_dir: Path) -> str:
     """Generated once and kept in DATA_DIR, so tokens survive a restart."""
-    path = data_dir / "jwt_secret"
     try:
-        data_dir.mkdir(parents=True, exist_ok=True)
-        if path.exists():
-            secret = path.read_text().strip()
-            if len(secret) >= MIN_SECRET_BYTES:
-                return secret
-        secret = secrets.token_urlsafe(48)
-        path.write_text(secret)
-        path.chmod(0o600)
-        return secret
+        return keep_secret(data_dir / "jwt_secret", minimum_length=MIN_SECRET_BYTES)
     except OSError as exc:
         raise SettingsError(f"DATA_DIR: cannot keep the development secret there ({exc})") from None

@@ -12,7 +12,7 @@ from taskiq.receiver import Receiver
 from adapters.taskiq import TaskiqReplyQueue
 from entrypoints.bootstrap import bootstrap
 from entrypoints.reply_pipeline import consuming_replies, sweeping
-from entrypoints.settings import Settings
+from entrypoints.settings import Settings, startup_warnings
 from entrypoints.supervisor import Supervisor
 
 logger = logging.getLogger("gemini_clone.worker")
@@ -29,6 +29,8 @@ def run_worker(settings: Settings, *, concurrency: int | None, processes: int) -
             "process runs the replies itself"
         )
         return 2
+    for warning in startup_warnings(settings):
+        logger.warning(warning)
     in_flight = concurrency or settings.worker_concurrency
     if processes <= 1:
         return _worker_process(settings, in_flight)

@@ -62,6 +62,20 @@ class NoBillingAccount(Conflict):
     default_message = "you have no billing account yet; subscribe with POST /subscribe/pro first"
 
 
+class RoomLimitReached(Conflict):
+    """The user keeps as many chatrooms as one user may (409: delete one
+    first); ``details`` carries the ``limit``."""
+
+    code = "room_limit_reached"
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"you have {limit} chatrooms, the most one account may keep; delete one to "
+            "create another",
+            details={"limit": limit},
+        )
+
+
 class Unauthorized(DomainError):
     code = "unauthorized"
     default_message = "authentication is required"
@@ -95,6 +109,20 @@ class RateLimited(DomainError):
 class QuotaExceeded(RateLimited):
     code = "quota_exceeded"
     default_message = "you have used all of today's prompts"
+
+
+class TooManyStreams(RateLimited):
+    """The user already holds as many live event streams open as allowed;
+    ``details`` carries the ``limit``."""
+
+    code = "too_many_streams"
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"you already have {limit} event streams open; close one before opening another",
+            retry_after=5,
+            details={"limit": limit},
+        )
 
 
 class BillingUnavailable(DomainError):

@@ -148,6 +148,39 @@ class ChatroomRepositoryContract:
             assert renamed is not None and renamed.name == "new"
             await uow.commit()
 
+    async def test_add_within_limit_stops_at_the_limit(
+        self, uow_factory: UnitOfWorkFactory
+    ) -> None:
+        owner = await stored_user(uow_factory)
+        other = await stored_user(uow_factory, "+14155550100")
+        async with uow_factory() as uow:
+            assert await uow.chatrooms.add_within_limit(a_room(owner), 2)
+            assert await uow.chatrooms.add_within_limit(a_room(owner), 2)
+            refused = a_room(owner)
+            assert not await uow.chatrooms.add_within_limit(refused, 2)
+            assert await uow.chatrooms.add_within_limit(a_room(other), 2)
+            await uow.commit()
+        async with uow_factory() as uow:
+            assert await uow.chatrooms.get(owner.id, refused.id) is None
+            assert len(await uow.chatrooms.list_page(owner.id, 10, None)) == 2
+
+    async def test_concurrent_adds_within_a_limit_never_pass_it(
+        self, uow_factory: UnitOfWorkFactory
+    ) -> None:
+        owner = await stored_user(uow_factory)
+
+        async def add() -> bool:
+            async with uow_factory() as uow:
+                added = await uow.chatrooms.add_within_limit(a_room(owner), 3)
+                await asyncio.sleep(0.01)  # hold the transaction open a moment
+                await uow.commit()
+                return added
+
+        results = await asyncio.gather(*[add() for _ in range(12)])
+        assert results.count(True) == 3
+        async with uow_factory() as uow:
+            assert len(await uow.chatrooms.list_page(owner.id, 20, None)) == 3
+
     async def test_list_pages_newest_activity_first(self, uow_factory: UnitOfWorkFactory) -> None:
         owner = await stored_user(uow_factory)
         rooms = [a_room(owner, T0 + timedelta(minutes=i), f"r{i}") for i in range(5)]

@@ -27,9 +27,11 @@ def production_env(
     postgres_database: str, redis_server_url: str, redis_prefix: str, redis_client: Any
 ) -> EnvFactory:
     """Environment of a production deployment on this test's own database
-    and Redis prefix; the schema is made by `gemini-clone migrate`."""
+    and Redis prefix; the schema is made by `gemini-clone migrate`. It is a
+    demo (production's rules) because the tests read codes from responses."""
     base = cli_env(
-        APP_ENV="production",
+        APP_ENV="demo",
+        PUBLIC_URL="https://chat.example.com",
         DATABASE_URL=postgres_database,
         REDIS_URL=redis_server_url,
         REDIS_PREFIX=redis_prefix,
@@ -118,9 +120,9 @@ def test_two_apis_and_two_workers_serve_the_whole_journey(
     env = production_env(gemini)
     port_a, port_b = free_port(), free_port()
     with (
-        serving_cli(env, port_a),
+        serving_cli(env, port_a) as api_a,
         serving_cli(env, port_b),
-        worker_cli(env, "--processes", "2", "--concurrency", "20"),
+        worker_cli(env, "--processes", "2", "--concurrency", "20") as worker,
         httpx.Client(base_url=f"http://127.0.0.1:{port_a}", timeout=10) as a,
         httpx.Client(base_url=f"http://127.0.0.1:{port_b}", timeout=10) as b,
     ):
@@ -187,6 +189,14 @@ def test_two_apis_and_two_workers_serve_the_whole_journey(
         assert sorted(answers) == sorted(f"Stand-in answer to: question {i}" for i in range(5))
         status = a.get("/subscription/status", headers=headers).json()["data"]
         assert status["usage"]["used_today"] == 5
+        # A cursor one API signed pages on the other (one key, from JWT_SECRET).
+        other_room = new_room(a, headers)
+        cursor = a.get("/chatroom?limit=1", headers=headers).json()["meta"]["next_cursor"]
+        rest = b.get(f"/chatroom?limit=1&cursor={cursor}", headers=headers)
+        assert rest.status_code == 200 and rest.json()["data"][0]["id"] in (room, other_room)
+        # Both kinds of process say at start that codes go out in responses.
+        for process in (api_a, worker):
+            assert "unsafe for real users" in process.output(), process.output()
 
 
 def test_a_worker_killed_mid_reply_is_finished_by_another_exactly_once(

@@ -47,3 +47,29 @@ def test_serve_on_the_embedded_default(tmp_path: Path) -> None:
             time.sleep(0.05)
         assert reply["status"] == "completed"
         assert "offline" in reply["content"].lower()
+
+
+def test_every_bad_setting_is_listed_at_once(tmp_path: Path) -> None:
+    env = cli_env(DATA_DIR=str(tmp_path), PORT="eighty", BASIC_DAILY_LIMIT="abc")
+    result = cli(["serve"], env, timeout=60)
+    assert result.returncode == 2
+    lines = [line.strip() for line in result.stderr.splitlines()]
+    assert "PORT: must be a whole number" in lines
+    assert "BASIC_DAILY_LIMIT: must be a whole number" in lines
+
+
+def test_production_refuses_sqlite_behind_several_processes(tmp_path: Path) -> None:
+    env = cli_env(
+        APP_ENV="production",
+        DATA_DIR=str(tmp_path),
+        DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/db.sqlite3",
+        REDIS_URL="redis://127.0.0.1:9/0",
+        JWT_SECRET="integration-test-secret-of-at-least-32-bytes",
+        OTP_DELIVERY="log",
+        PUBLIC_URL="https://chat.example.com",
+    )
+    for args in (["serve", "--workers", "2"], ["worker"]):
+        result = cli(args, env, timeout=60)
+        assert result.returncode == 2, result.stderr
+        (problem,) = [line.strip() for line in result.stderr.splitlines()[1:]]
+        assert problem.startswith("DATABASE_URL: SQLite serves one process only")

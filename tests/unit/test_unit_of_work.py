@@ -13,6 +13,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, Program
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from adapters.sqlalchemy import SqlUnitOfWork
+from adapters.sqlalchemy.unit_of_work import StorageError
 from gemini_core.errors import ServiceUnavailable
 
 
@@ -108,10 +109,21 @@ async def test_an_outage_inside_the_block_is_service_unavailable(error: Exceptio
     assert engine.conn.closed
 
 
-async def test_other_errors_inside_the_block_pass_unchanged() -> None:
-    error = IntegrityError("INSERT", {}, Exception("duplicate key"))
+async def test_other_database_errors_are_told_without_their_values() -> None:
+    error = IntegrityError("INSERT", {"name": "Asha"}, Exception("duplicate key\nDETAIL: (Asha)"))
 
-    with pytest.raises(IntegrityError) as raised:
+    with pytest.raises(StorageError) as raised:
+        async with uow(FakeEngine()):
+            raise error
+
+    assert str(raised.value) == "Exception: duplicate key [SQL: INSERT]"
+    assert "Asha" not in str(raised.value)
+
+
+async def test_errors_that_are_not_the_databases_pass_unchanged() -> None:
+    error = KeyError("not a database error")
+
+    with pytest.raises(KeyError) as raised:
         async with uow(FakeEngine()):
             raise error
 

@@ -45,6 +45,10 @@ class InMemoryChatroomListCache:
         self._users: OrderedDict[uuid.UUID, _UserPages] = OrderedDict()
         self._generations = itertools.count(1)
 
+    def page_count(self) -> int:
+        """Pages held, of every user (expired ones included until looked up)."""
+        return sum(len(entry.pages) for entry in self._users.values())
+
     async def lookup(self, user_id: uuid.UUID, page_key: str) -> tuple[int, ChatroomPage | None]:
         entry = self._users.get(user_id)
         if entry is None:

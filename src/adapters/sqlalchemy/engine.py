@@ -1,7 +1,16 @@
-"""Engines for SQLite (embedded default) and PostgreSQL (production)."""
+"""Engines for SQLite (embedded default) and PostgreSQL (production).
+
+Neither ever writes a statement's parameters (mobile numbers, names,
+password hashes) into a log or an error message: ``hide_parameters`` on
+both, and aiosqlite's own debug log, which prints every statement with its
+values, held at INFO.
+"""
 
 from __future__ import annotations
 
+import logging
+import os
+import stat
 from typing import Any
 
 from sqlalchemy import event
@@ -31,6 +40,7 @@ def create_engine(
         pool_pre_ping=True,
         pool_timeout=5,
         echo=echo,
+        hide_parameters=True,
         # A server that stops answering must fail requests fast (503), not
         # hang them for the operating system's TCP timeout.
         connect_args={"connect_timeout": 5},
@@ -38,7 +48,15 @@ def create_engine(
 
 
 def _sqlite_engine(url: str, *, echo: bool) -> AsyncEngine:
-    engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+    _quiet_driver_log()
+    engine = create_async_engine(url, echo=echo, hide_parameters=True, connect_args={"timeout": 30})
+    database = make_url(url).database or ""
+    file_backed = database not in ("", ":memory:") and not database.startswith("file:")
+
+    @event.listens_for(engine.sync_engine, "do_connect")
+    def _before_connect(*_args: Any) -> None:
+        if file_backed:
+            _private_database_file(database)
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -59,3 +77,30 @@ def _sqlite_engine(url: str, *, echo: bool) -> AsyncEngine:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+def _private_database_file(path: str) -> None:
+    """Create the SQLite file with mode 0600 before SQLite does (its journal
+    files then take the same mode), or narrow this user's existing files."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        return
+    except FileExistsError:
+        pass
+    except FileNotFoundError:
+        return  # no folder: SQLite reports it in its own words
+    for name in (path, f"{path}-wal", f"{path}-shm"):
+        try:
+            info = os.stat(name)
+            if info.st_uid == os.getuid() and stat.S_IMODE(info.st_mode) & 0o077:
+                os.chmod(name, 0o600)
+        except FileNotFoundError:
+            continue
+
+
+def _quiet_driver_log() -> None:
+    # aiosqlite logs each call with its arguments at DEBUG; LOG_LEVEL=DEBUG
+    # must not turn that into a log of every value stored.
+    driver_log = logging.getLogger("aiosqlite")
+    if driver_log.level < logging.INFO:
+        driver_log.setLevel(logging.INFO)

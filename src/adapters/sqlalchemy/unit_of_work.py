@@ -21,6 +21,23 @@ from adapters.sqlalchemy.repositories import (
 from gemini_core.errors import ServiceUnavailable
 
 
+class StorageError(RuntimeError):
+    """A database error, told without the values involved.
+
+    SQLAlchemy's message is built with ``hide_parameters``, but PostgreSQL's
+    own DETAIL line repeats the values (``Key (name)=(Asha) already
+    exists``), and logs must not: this keeps the error's class, its first
+    line and the statement (placeholders only), and the traceback.
+    """
+
+    @classmethod
+    def of(cls, error: DBAPIError) -> StorageError:
+        said = str(error.orig).strip().splitlines()
+        return cls(
+            f"{type(error.orig).__name__}: {said[0] if said else ''} [SQL: {error.statement}]"
+        )
+
+
 def _is_unavailable(exc: BaseException) -> bool:
     """Whether a database error means "cannot reach the database" (503)
     rather than a bug (500)."""
@@ -96,6 +113,8 @@ class SqlUnitOfWork:
         if exc is not None and _is_unavailable(exc):
             # Whatever the repositories or commit() raised inside the block.
             raise ServiceUnavailable("the database is unavailable") from exc
+        if isinstance(exc, DBAPIError):
+            raise StorageError.of(exc).with_traceback(tb) from None
 
 
 class SqlUnitOfWorkFactory:

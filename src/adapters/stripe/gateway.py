@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import uuid
 from collections.abc import Iterator
 
@@ -29,6 +30,11 @@ class StripeBillingGateway:
     """
 
     def __init__(self, config: StripeConfig) -> None:
+        # The SDK logs request and response bodies (a customer's phone
+        # number among them) at DEBUG: LOG_LEVEL=DEBUG must not log those.
+        sdk_log = logging.getLogger("stripe")
+        if sdk_log.level < logging.INFO:
+            sdk_log.setLevel(logging.INFO)
         self._config = config
         self._http_client = stripe.HTTPXClient(timeout=config.timeout)
         self._client = stripe.StripeClient(

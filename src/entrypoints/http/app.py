@@ -13,6 +13,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
+from entrypoints.adapter_choice import cursor_key
 from entrypoints.bootstrap import Overrides, bootstrap
 from entrypoints.container import Container
 from entrypoints.http.controllers.auth import AuthController
@@ -21,12 +22,13 @@ from entrypoints.http.controllers.chatrooms import ChatroomController
 from entrypoints.http.controllers.health import health, ready
 from entrypoints.http.controllers.subscriptions import SubscriptionController
 from entrypoints.http.controllers.users import UserController
+from entrypoints.http.cursors import ChatroomCursors
 from entrypoints.http.dependencies import container_dependencies
 from entrypoints.http.errors import EXCEPTION_HANDLERS
 from entrypoints.http.limits import DEFAULT_MAX_BODY
 from entrypoints.http.request import ApiRequest
 from entrypoints.reply_pipeline import consuming_replies, sweeping
-from entrypoints.settings import Settings
+from entrypoints.settings import Settings, startup_warnings
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +45,8 @@ def app_for(container: Container) -> Litestar:
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
+        for warning in startup_warnings(settings):
+            logger.warning(warning)
         async with container, consuming_replies(container, worker=False):
             # With Redis the workers sweep; the embedded API is its own worker.
             if settings.redis_url:
@@ -64,7 +68,9 @@ def app_for(container: Container) -> Litestar:
             health,
             ready,
         ],
-        dependencies=container_dependencies(container),
+        dependencies=container_dependencies(
+            container, cursors=ChatroomCursors(cursor_key(settings))
+        ),
         lifespan=[lifespan],
         exception_handlers=EXCEPTION_HANDLERS,
         # Routes that take long text or Stripe's events set their own.

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import hmac
 import uuid
 
 import msgspec
@@ -11,31 +13,65 @@ import msgspec
 from gemini_core.errors import ValidationFailed
 from gemini_core.ports import ChatroomCursor
 
-_encoder = msgspec.json.Encoder()
-_decoder = msgspec.json.Decoder(ChatroomCursor)
+# Bytes of HMAC-SHA256 kept: forging one is a 2**-128 guess.
+_TAG_BYTES = 16
 
 
 def _invalid(field: str) -> ValidationFailed:
     return ValidationFailed.for_field(field, "is not a cursor this API issued")
 
 
-def encode_chatroom_cursor(cursor: ChatroomCursor) -> str:
-    return base64.urlsafe_b64encode(_encoder.encode(cursor)).decode().rstrip("=")
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
 
 
-def decode_chatroom_cursor(raw: str, field: str = "cursor") -> ChatroomCursor:
-    try:
-        padded = raw + "=" * (-len(raw) % 4)
-        cursor = _decoder.decode(base64.urlsafe_b64decode(padded.encode("ascii")))
-    except (ValueError, binascii.Error, msgspec.DecodeError, UnicodeError) as exc:
-        raise _invalid(field) from exc
-    if cursor.activity_at.tzinfo is None:
-        raise _invalid(field)
-    return cursor
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode((text + "=" * (-len(text) % 4)).encode("ascii"))
+
+
+class ChatroomCursors:
+    """Chatroom list cursors signed with ``key``: ``payload.tag``, both
+    URL-safe base64, the tag an HMAC of the payload.
+
+    Only cursors this API issued decode, so a client cannot make up
+    positions; any other string is a 400 ``validation_error``.
+    """
+
+    def __init__(self, key: bytes) -> None:
+        if len(key) < 16:
+            raise ValueError("the cursor key must have at least 16 bytes")
+        self._key = key
+        self._encoder = msgspec.json.Encoder()
+        self._decoder = msgspec.json.Decoder(ChatroomCursor)
+
+    def _tag(self, payload: bytes) -> bytes:
+        return hmac.new(self._key, payload, hashlib.sha256).digest()[:_TAG_BYTES]
+
+    def encode(self, cursor: ChatroomCursor) -> str:
+        payload = self._encoder.encode(cursor)
+        return f"{_b64(payload)}.{_b64(self._tag(payload))}"
+
+    def decode(self, raw: str, field: str = "cursor") -> ChatroomCursor:
+        encoded_payload, _, encoded_tag = raw.partition(".")
+        try:
+            payload, tag = _unb64(encoded_payload), _unb64(encoded_tag)
+        except (ValueError, binascii.Error, UnicodeError) as exc:
+            raise _invalid(field) from exc
+        if not hmac.compare_digest(tag, self._tag(payload)):
+            raise _invalid(field)
+        try:
+            cursor = self._decoder.decode(payload)
+        except msgspec.DecodeError as exc:  # signed by us, so only after a format change
+            raise _invalid(field) from exc
+        if cursor.activity_at.tzinfo is None:
+            raise _invalid(field)
+        return cursor
 
 
 def decode_message_cursor(raw: str, field: str = "before") -> uuid.UUID:
-    """Message cursors are message ids (time-ordered UUIDs)."""
+    """Message cursors are message ids (time-ordered UUIDs); they only move
+    within a room the caller owns and are never cached, so they need no
+    signature."""
     try:
         return uuid.UUID(raw)
     except ValueError as exc:

@@ -38,6 +38,9 @@ def _provider(instance: Any) -> Provide:
     return Provide(provide, use_cache=True, sync_to_thread=False)
 
 
-def container_dependencies(container: Container) -> dict[str, Provide]:
-    """One ``Provide`` per injected name, resolved once when the app is made."""
-    return {name: _provider(container.resolve(key)) for name, key in INJECTED.items()}
+def container_dependencies(container: Container, **http_parts: Any) -> dict[str, Provide]:
+    """One ``Provide`` per injected name, resolved once when the app is made,
+    and one per ``http_parts``: objects of the HTTP layer ``app_for`` builds
+    (such as the cursor signer), injected by their keyword."""
+    provided = {name: container.resolve(key) for name, key in INJECTED.items()}
+    return {name: _provider(instance) for name, instance in {**provided, **http_parts}.items()}

@@ -27,6 +27,12 @@ class ChatroomPage(msgspec.Struct, frozen=True):
 class ChatroomRepository(Protocol):
     async def add(self, room: Chatroom) -> None: ...
 
+    async def add_within_limit(self, room: Chatroom, limit: int) -> bool:
+        """Store the room unless its owner already has ``limit`` rooms; False
+        then, and nothing written. Exact when the same user's rooms are
+        created concurrently: the count and the insert are one step."""
+        ...
+
     async def get(self, user_id: uuid.UUID, room_id: uuid.UUID) -> Chatroom | None:
         """The room if it exists and belongs to ``user_id``."""
         ...

@@ -10,7 +10,7 @@ from datetime import datetime
 
 import msgspec
 
-from gemini_core.errors import NotFound, ValidationFailed
+from gemini_core.errors import NotFound, RoomLimitReached, ValidationFailed
 from gemini_core.ids import new_id
 from gemini_core.model import Chatroom, Message, MessageStatus, Quota, Role
 from gemini_core.model.chat import CONTENT_MAX, NAME_MAX
@@ -28,6 +28,7 @@ from gemini_core.ports import (
 )
 from gemini_core.services.quota import QuotaService
 from gemini_core.services.reply_failer import ReplyFailer
+from gemini_core.services.stream_limits import StreamLimits
 from gemini_core.text import check_text
 from gemini_core.utc import seconds_until
 
@@ -35,6 +36,8 @@ logger = logging.getLogger(__name__)
 
 LIST_CACHE_TTL_SECONDS = 300.0
 LIST_CACHE_JITTER = 0.10
+MAX_ROOMS_PER_USER = 500
+MAX_EVENT_STREAMS_PER_USER = 10
 
 
 class PromptAccepted(msgspec.Struct, frozen=True):
@@ -89,7 +92,8 @@ def _prompt_and_reply(
 
 
 class ChatService:
-    """Chatrooms, their history, and prompts sent to the model."""
+    """Chatrooms (``max_rooms`` a user at most), their history, prompts sent to
+    the model, and live events (``max_event_streams`` open a user at most)."""
 
     def __init__(
         self,
@@ -104,6 +108,8 @@ class ChatService:
         clock: Clock,
         cache_ttl_seconds: float = LIST_CACHE_TTL_SECONDS,
         jitter: Callable[[], float] = random.random,
+        max_rooms: int = MAX_ROOMS_PER_USER,
+        max_event_streams: int = MAX_EVENT_STREAMS_PER_USER,
     ) -> None:
         self._uow = uow
         self._cache = cache
@@ -115,6 +121,8 @@ class ChatService:
         self._clock = clock
         self._cache_ttl = cache_ttl_seconds
         self._jitter = jitter
+        self._max_rooms = max_rooms
+        self._streams = StreamLimits(max_event_streams)
 
     # -- rooms ------------------------------------------------------------
 
@@ -128,7 +136,8 @@ class ChatService:
             updated_at=now,
         )
         async with self._uow() as uow:
-            await uow.chatrooms.add(room)
+            if not await uow.chatrooms.add_within_limit(room, self._max_rooms):
+                raise RoomLimitReached(self._max_rooms)
             await uow.commit()
         await self._invalidate(user_id)
         return room
@@ -136,10 +145,12 @@ class ChatService:
     async def list_rooms(
         self, user_id: uuid.UUID, limit: int, cursor: ChatroomCursor | None
     ) -> RoomList:
-        """A page of rooms, newest activity first, from the cache when it can."""
-        page_key = (
-            f"{limit}:{cursor.activity_at.isoformat()}:{cursor.id}" if cursor else f"{limit}:"
-        )
+        """A page of rooms, newest activity first. First pages come from the
+        cache when they can; later pages always from the database, so what a
+        client sends cannot grow the cache past one page per page size."""
+        if cursor is not None:
+            return RoomList(page=await self._read_page(user_id, limit, cursor), cache_hit=False)
+        page_key = f"{limit}:"
         generation: int | None = None
         try:
             generation, cached = await self._cache.lookup(user_id, page_key)
@@ -147,14 +158,7 @@ class ChatService:
                 return RoomList(page=cached, cache_hit=True)
         except Exception:
             logger.warning("chatroom list cache lookup failed; reading the database", exc_info=True)
-        async with self._uow() as uow:
-            rooms = await uow.chatrooms.list_page(user_id, limit + 1, cursor)
-        next_cursor = None
-        if len(rooms) > limit:
-            rooms = rooms[:limit]
-            last = rooms[-1]
-            next_cursor = ChatroomCursor(activity_at=last.activity_at, id=last.id)
-        page = ChatroomPage(items=rooms, next_cursor=next_cursor)
+        page = await self._read_page(user_id, limit, None)
         if generation is not None:
             # Jitter spreads expiries so a burst of lists does not expire at once.
             ttl = self._cache_ttl * (1 + LIST_CACHE_JITTER * (2 * self._jitter() - 1))
@@ -163,6 +167,18 @@ class ChatService:
             except Exception:
                 logger.warning("chatroom list cache store failed", exc_info=True)
         return RoomList(page=page, cache_hit=False)
+
+    async def _read_page(
+        self, user_id: uuid.UUID, limit: int, cursor: ChatroomCursor | None
+    ) -> ChatroomPage:
+        async with self._uow() as uow:
+            rooms = await uow.chatrooms.list_page(user_id, limit + 1, cursor)
+        next_cursor = None
+        if len(rooms) > limit:
+            rooms = rooms[:limit]
+            last = rooms[-1]
+            next_cursor = ChatroomCursor(activity_at=last.activity_at, id=last.id)
+        return ChatroomPage(items=rooms, next_cursor=next_cursor)
 
     async def get_room(
         self, user_id: uuid.UUID, room_id: uuid.UUID, message_limit: int = 50
@@ -213,9 +229,9 @@ class ChatService:
 
     async def subscribe(self, user_id: uuid.UUID, room_id: uuid.UUID) -> EventStream:
         """Live events of the user's room, from now on; ``NotFound`` when it
-        is not theirs."""
+        is not theirs, ``TooManyStreams`` when they hold the limit open."""
         room = await self.require_room(user_id, room_id)
-        return await self._subscriber.subscribe(room.id)
+        return await self._streams.open(user_id, lambda: self._subscriber.subscribe(room.id))
 
     async def require_room(self, user_id: uuid.UUID, room_id: uuid.UUID) -> Chatroom:
         """The user's room; ``NotFound`` when it is not theirs or does not exist."""

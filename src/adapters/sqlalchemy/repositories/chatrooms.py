@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from adapters.sqlalchemy.tables import chatrooms, messages
+from adapters.sqlalchemy.tables import chatrooms, messages, users
 from gemini_core.model import Chatroom
 from gemini_core.ports import ChatroomCursor
 
@@ -25,22 +26,48 @@ def _chatroom(row: RowMapping) -> Chatroom:
     )
 
 
+def _room_values(room: Chatroom) -> dict[str, Any]:
+    return {
+        "id": room.id,
+        "user_id": room.user_id,
+        "name": room.name,
+        "created_at": room.created_at,
+        "updated_at": room.updated_at,
+        "last_message_at": room.last_message_at,
+        "activity_at": room.activity_at,
+    }
+
+
 class SqlChatroomRepository:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
 
     async def add(self, room: Chatroom) -> None:
+        await self._conn.execute(chatrooms.insert().values(**_room_values(room)))
+
+    async def add_within_limit(self, room: Chatroom, limit: int) -> bool:
+        # Lock the owner's row first (PostgreSQL: FOR NO KEY UPDATE, which
+        # concurrent message inserts' foreign-key checks do not wait for), so
+        # the same user's creates run one at a time and each counts what the
+        # one before committed: a statement started after the lock sees it.
+        # SQLite renders no lock; its BEGIN IMMEDIATE already serializes.
         await self._conn.execute(
-            chatrooms.insert().values(
-                id=room.id,
-                user_id=room.user_id,
-                name=room.name,
-                created_at=room.created_at,
-                updated_at=room.updated_at,
-                last_message_at=room.last_message_at,
-                activity_at=room.activity_at,
-            )
+            sa.select(users.c.id).where(users.c.id == room.user_id).with_for_update(key_share=True)
         )
+        owned = (
+            sa.select(sa.func.count())
+            .select_from(chatrooms)
+            .where(chatrooms.c.user_id == room.user_id)
+            .scalar_subquery()
+        )
+        values = _room_values(room)
+        row = sa.select(*(sa.literal(v, chatrooms.c[k].type) for k, v in values.items()))
+        stmt = (
+            chatrooms.insert()
+            .from_select(list(values), row.where(owned < limit))
+            .returning(chatrooms.c.id)
+        )
+        return (await self._conn.execute(stmt)).first() is not None
 
     async def get(self, user_id: uuid.UUID, room_id: uuid.UUID) -> Chatroom | None:
         stmt = chatrooms.select().where(chatrooms.c.id == room_id, chatrooms.c.user_id == user_id)

@@ -14,11 +14,7 @@ from litestar.response import ServerSentEvent
 from litestar.response.sse import ServerSentEventMessage
 
 from entrypoints.http.auth import current_user
-from entrypoints.http.cursors import (
-    decode_chatroom_cursor,
-    decode_message_cursor,
-    encode_chatroom_cursor,
-)
+from entrypoints.http.cursors import ChatroomCursors, decode_message_cursor
 from entrypoints.http.limits import MESSAGE_MAX_BODY
 from entrypoints.http.rate_limit import rate_limit_headers
 from entrypoints.http.schemas import (
@@ -77,16 +73,17 @@ class ChatroomController(Controller):
         self,
         chat: ChatService,
         user: User,
+        cursors: ChatroomCursors,
         limit: PageLimit = 20,
         cursor: str | None = None,
     ) -> Response[PageEnvelope[ChatroomOut]]:
-        after = decode_chatroom_cursor(cursor) if cursor else None
+        after = cursors.decode(cursor) if cursor else None
         result = await chat.list_rooms(user.id, limit, after)
         page = result.page
         body = PageEnvelope(
             data=[ChatroomOut.of(room) for room in page.items],
             meta=PageMeta(
-                next_cursor=encode_chatroom_cursor(page.next_cursor) if page.next_cursor else None
+                next_cursor=cursors.encode(page.next_cursor) if page.next_cursor else None
             ),
         )
         return Response(body, headers={"X-Cache": "HIT" if result.cache_hit else "MISS"})
