@@ -6,6 +6,8 @@ import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
 
 import jwt
 
@@ -21,7 +23,9 @@ class JwtTokenIssuer:
     The algorithm is pinned: a token with ``alg: none`` or any other
     algorithm is refused, as is a wrong issuer or audience or a missing claim.
     ``ver`` carries the user's token version, checked against the stored
-    one on every request, so revocation needs no token list.
+    one on every request, so revocation needs no token list. ``amr`` and
+    ``auth_time`` (OpenID Connect's names) say how and when the holder last
+    proved who they are.
     """
 
     ALGORITHM = "HS256"
@@ -44,9 +48,16 @@ class JwtTokenIssuer:
         self._remember = remember
         self._verified: OrderedDict[str, tuple[TokenClaims, float]] = OrderedDict()
 
-    def issue(self, user_id: uuid.UUID, token_version: int) -> IssuedToken:
+    def issue(
+        self,
+        user_id: uuid.UUID,
+        token_version: int,
+        *,
+        auth_methods: tuple[str, ...] = (),
+        auth_time: datetime | None = None,
+    ) -> IssuedToken:
         issued_at = int(self._now())
-        claims = {
+        claims: dict[str, Any] = {
             "sub": str(user_id),
             "iat": issued_at,
             "exp": issued_at + self._ttl,
@@ -54,6 +65,10 @@ class JwtTokenIssuer:
             "aud": self._audience,
             "ver": token_version,
         }
+        if auth_methods:
+            claims["amr"] = list(auth_methods)
+        if auth_time is not None:
+            claims["auth_time"] = int(auth_time.timestamp())
         token = jwt.encode(claims, self._secret, algorithm=self.ALGORITHM)
         return IssuedToken(access_token=token, expires_in=self._ttl)
 
@@ -86,11 +101,33 @@ class JwtTokenIssuer:
                 options={"require": _REQUIRED},
             )
             version = claims["ver"]
-            if not isinstance(version, int) or isinstance(version, bool):
+            if not _is_int(version):
                 raise Unauthorized("the access token is invalid")
             return (
-                TokenClaims(user_id=uuid.UUID(claims["sub"]), token_version=version),
+                TokenClaims(
+                    user_id=uuid.UUID(claims["sub"]),
+                    token_version=version,
+                    **_authentication(claims),
+                ),
                 float(claims["exp"]),
             )
         except (jwt.PyJWTError, ValueError, TypeError) as exc:
             raise Unauthorized("the access token is invalid or expired") from exc
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _authentication(claims: dict[str, Any]) -> dict[str, Any]:
+    """``amr`` and ``auth_time`` as the claims' fields; absent ones prove nothing."""
+    methods = claims.get("amr", [])
+    auth_time = claims.get("auth_time")
+    if not isinstance(methods, list) or not all(isinstance(m, str) for m in methods):
+        raise Unauthorized("the access token is invalid")
+    if auth_time is not None and not _is_int(auth_time):
+        raise Unauthorized("the access token is invalid")
+    return {
+        "auth_methods": tuple(methods),
+        "auth_time": None if auth_time is None else datetime.fromtimestamp(auth_time, UTC),
+    }

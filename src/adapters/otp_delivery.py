@@ -11,6 +11,16 @@ logger = logging.getLogger(__name__)
 # The stand-in for an SMS gateway writes here, and only here, with the code.
 sms_logger = logging.getLogger("gemini_clone.sms")
 
+# What each code is for, so a person who did not ask for one knows to ignore it.
+_MESSAGES = {
+    OtpPurpose.LOGIN: "your gemini-clone login code is {code}",
+    OtpPurpose.SIGNUP: (
+        "your code to confirm your new gemini-clone account is {code}; "
+        "if you did not sign up, ignore this message"
+    ),
+    OtpPurpose.RESET_PASSWORD: "your gemini-clone password reset code is {code}",
+}
+
 
 class ResponseOtpSender:
     """The assignment's mock: the code goes back in the HTTP response."""
@@ -30,4 +40,4 @@ class LogOtpSender:
     echoes_code = False
 
     async def deliver(self, mobile_number: str, code: str, purpose: OtpPurpose) -> None:
-        sms_logger.info("SMS to %s: your gemini-clone code is %s", mobile_number, code)
+        sms_logger.info("SMS to %s: %s", mobile_number, _MESSAGES[purpose].format(code=code))

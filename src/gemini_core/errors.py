@@ -88,6 +88,35 @@ class InvalidCredentials(Unauthorized):
     default_message = "the mobile number or password is wrong"
 
 
+class WrongPassword(DomainError):
+    """The current password given to confirm a change is wrong. Not an
+    ``Unauthorized``: the session is fine, only this proof failed."""
+
+    code = "wrong_password"
+    default_message = "the current password is wrong"
+
+    def __init__(self, field: str = "current_password") -> None:
+        super().__init__(details={"fields": [{"field": field, "message": "is wrong"}]})
+
+
+class Forbidden(DomainError):
+    """The caller is authenticated but this needs more proof than they gave."""
+
+    code = "forbidden"
+    default_message = "this needs more proof of who you are"
+
+
+class RecentCodeLoginRequired(Forbidden):
+    """A first password needs a token from a code login of the last minutes,
+    so a stolen token cannot be turned into a lasting password."""
+
+    code = "recent_code_login_required"
+    default_message = (
+        "setting a first password needs a recent login by code: log in again "
+        "with a new code (send-otp, verify-otp) and use that token"
+    )
+
+
 class InvalidOtp(DomainError):
     code = "invalid_otp"
     default_message = "the code is wrong, expired or already used"

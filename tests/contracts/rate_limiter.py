@@ -1,4 +1,6 @@
-"""Contract of ``RateLimiter``: fixed windows, refusals not counted.
+"""Contract of ``RateLimiter``: fixed windows, refusals not counted, a hit
+reserved atomically (so concurrent callers never outrun the limit) and one
+counted hit given back by ``release``.
 
 A subclass provides the adapter as ``limiter`` and, as ``clock``, the time it
 runs on: an object with ``now()`` and ``async advance(seconds)``.
@@ -6,6 +8,7 @@ runs on: an object with ``now()`` and ``async advance(seconds)``.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from typing import Protocol
 
@@ -77,3 +80,39 @@ class RateLimiterContract:
         assert await limiter.hit("k", 2, 1) is None
         assert await limiter.hit("k", 2, 1) is None
         assert await limiter.hit("k", 2, 1) is not None
+
+    async def test_concurrent_hits_never_pass_the_limit(self, limiter: RateLimiter) -> None:
+        results = await asyncio.gather(*[limiter.hit("k", 10, 60) for _ in range(50)])
+
+        assert results.count(None) == 10
+        assert all(wait is not None and 1 <= wait <= 60 for wait in results if wait is not None)
+
+    async def test_release_gives_one_counted_hit_back(self, limiter: RateLimiter) -> None:
+        for _ in range(3):
+            await limiter.hit("k", 3, 60)
+        assert await limiter.hit("k", 3, 60) is not None
+
+        await limiter.release("k")
+
+        assert await limiter.hit("k", 3, 60) is None
+        assert await limiter.hit("k", 3, 60) is not None
+
+    async def test_release_never_counts_below_zero(self, limiter: RateLimiter) -> None:
+        await limiter.release("k")
+        await limiter.hit("k", 1, 60)
+        await limiter.release("k")
+        await limiter.release("k")
+
+        assert await limiter.hit("k", 1, 60) is None
+        assert await limiter.hit("k", 1, 60) is not None
+
+    async def test_release_after_the_window_ended_gives_nothing_to_the_next(
+        self, limiter: RateLimiter, clock: MovableClock
+    ) -> None:
+        await limiter.hit("k", 1, 1)
+        await clock.advance(1.1)
+
+        await limiter.release("k")
+
+        assert await limiter.hit("k", 1, 1) is None
+        assert await limiter.hit("k", 1, 1) is not None

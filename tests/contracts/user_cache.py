@@ -22,8 +22,10 @@ def a_user(version: int = 0) -> User:
         mobile_number="+919876543210",
         name="Asha",
         password_hash="$argon2id$secret",
+        pending_password_hash="$argon2id$pending",
         token_version=version,
         created_at=datetime(2030, 1, 1, tzinfo=UTC),
+        mobile_verified_at=datetime(2030, 1, 1, tzinfo=UTC),
     )
 
 
@@ -33,7 +35,9 @@ class UserCacheContract:
         assert await users.get(user.id) is None
         await users.fill(user)
         cached = await users.get(user.id)
-        assert cached == msgspec.structs.replace(user, password_hash=None)
+        assert cached == msgspec.structs.replace(
+            user, password_hash=None, pending_password_hash=None
+        )
 
     async def test_fill_never_overwrites(self, users: UserCache) -> None:
         user = a_user(version=1)

@@ -28,6 +28,7 @@ from tests.contracts.repositories import (
     UserRepositoryContract,
     stored_user,
 )
+from tests.contracts.user_signups import UserSignupContract
 
 pytestmark = pytest.mark.integration
 
@@ -47,6 +48,10 @@ class TestPostgresUnitOfWork(UnitOfWorkContract):
 
 
 class TestPostgresUsers(UserRepositoryContract):
+    pass
+
+
+class TestPostgresUserSignups(UserSignupContract):
     pass
 
 

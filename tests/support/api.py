@@ -87,3 +87,33 @@ def assert_error(response: httpx.Response, status: int, code: str) -> dict[str, 
     assert body["error"]["code"] == code, body
     assert isinstance(body["error"]["message"], str) and body["error"]["message"]
     return body
+
+
+async def account_with_password(
+    client: httpx.AsyncClient, password: str, mobile: str = "+919876543210"
+) -> dict[str, str]:
+    """An account that proved its number by a code and then set ``password``;
+    returns the Authorization header of a password login."""
+    headers = await login(client, mobile)
+    changed = await client.post(
+        "/auth/change-password", json={"new_password": password}, headers=headers
+    )
+    assert changed.status_code == 200, changed.text
+    logged = await client.post("/auth/login", json={"mobile_number": mobile, "password": password})
+    assert logged.status_code == 200, logged.text
+    return {"Authorization": f"Bearer {logged.json()['data']['access_token']}"}
+
+
+async def confirmed_signup(
+    client: httpx.AsyncClient, mobile: str = "+919876543210", **fields: str
+) -> dict[str, Any]:
+    """Sign up and verify the code the signup sent (which makes its password
+    work); returns the signup's ``data``."""
+    created = await client.post("/auth/signup", json={"mobile_number": mobile, **fields})
+    assert created.status_code == 201, created.text
+    data: dict[str, Any] = created.json()["data"]
+    verified = await client.post(
+        "/auth/verify-otp", json={"mobile_number": mobile, "otp": data["otp"]}
+    )
+    assert verified.status_code == 200, verified.text
+    return data

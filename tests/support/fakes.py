@@ -17,6 +17,7 @@ from gemini_core.ports import (
     DeltaSink,
     ModelReply,
     ModelRequest,
+    PasswordHasher,
     SubscriptionSnapshot,
 )
 
@@ -37,6 +38,25 @@ class FakeClock:
 def cheap_hasher() -> Argon2PasswordHasher:
     """Real argon2id with the smallest parameters, so tests stay fast."""
     return Argon2PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+
+class CountingHasher:
+    """A hasher that counts the verifications it runs: how many password
+    guesses were really evaluated."""
+
+    def __init__(self, inner: PasswordHasher | None = None) -> None:
+        self.inner = inner or cheap_hasher()
+        self.verifications = 0
+
+    async def hash(self, password: str) -> str:
+        return await self.inner.hash(password)
+
+    async def verify(self, password_hash: str, password: str) -> bool:
+        self.verifications += 1
+        return await self.inner.verify(password_hash, password)
+
+    def needs_rehash(self, password_hash: str) -> bool:
+        return self.inner.needs_rehash(password_hash)
 
 
 class ScriptedModel:

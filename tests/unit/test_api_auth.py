@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from gemini_core.ports import PasswordHasher
-from tests.support.api import ApiClient, assert_error, login
+from tests.support.api import ApiClient, assert_error, confirmed_signup, login
 from tests.support.fakes import FakeClock
 
 MOBILE = "+919876543210"
@@ -33,6 +33,9 @@ async def test_signup_then_duplicate_is_mobile_taken(client: httpx.AsyncClient) 
     assert user["mobile_number"] == MOBILE  # stored normalized
     assert user["name"] == "Asha"
     assert "password_hash" not in user and "tier" not in user
+    code = created.json()["data"]["otp"]
+    verified = await client.post("/auth/verify-otp", json={"mobile_number": MOBILE, "otp": code})
+    assert verified.status_code == 200, verified.text
     again = await client.post("/auth/signup", json={"mobile_number": MOBILE})
     assert_error(again, 409, "mobile_taken")
 
@@ -194,8 +197,7 @@ async def test_password_login_and_rules(client: httpx.AsyncClient) -> None:
     huge = await client.post("/auth/signup", json={"mobile_number": MOBILE, "password": "x" * 1025})
     assert_error(huge, 400, "validation_error")
     long_ok = "a long passphrase " * 4  # 72 characters, no composition rules
-    created = await client.post("/auth/signup", json={"mobile_number": MOBILE, "password": long_ok})
-    assert created.status_code == 201
+    await confirmed_signup(client, MOBILE, password=long_ok)
     logged = await client.post("/auth/login", json={"mobile_number": MOBILE, "password": long_ok})
     assert logged.status_code == 200
     assert logged.json()["data"]["user"]["mobile_number"] == MOBILE
@@ -205,7 +207,7 @@ async def test_eleventh_failed_login_in_fifteen_minutes_is_429(
     client: httpx.AsyncClient, clock: FakeClock
 ) -> None:
     password = "the right password"
-    await client.post("/auth/signup", json={"mobile_number": MOBILE, "password": password})
+    await confirmed_signup(client, MOBILE, password=password)
     for _ in range(10):
         response = await client.post(
             "/auth/login", json={"mobile_number": MOBILE, "password": "the wrong one!"}
@@ -220,7 +222,7 @@ async def test_eleventh_failed_login_in_fifteen_minutes_is_429(
 
 
 async def test_change_password_revokes_older_tokens_at_once(client: httpx.AsyncClient) -> None:
-    await client.post("/auth/signup", json={"mobile_number": MOBILE, "password": "first password"})
+    await confirmed_signup(client, MOBILE, password="first password")
     login_response = await client.post(
         "/auth/login", json={"mobile_number": MOBILE, "password": "first password"}
     )
@@ -230,7 +232,7 @@ async def test_change_password_revokes_older_tokens_at_once(client: httpx.AsyncC
         json={"current_password": "not it at all", "new_password": "second password"},
         headers=old,
     )
-    assert_error(wrong_current, 401, "invalid_credentials")
+    assert_error(wrong_current, 400, "wrong_password")
     changed = await client.post(
         "/auth/change-password",
         json={"current_password": "first password", "new_password": "second password"},
@@ -262,7 +264,7 @@ async def test_change_password_without_a_current_one_for_otp_accounts(
 
 
 async def test_reset_password_flow_revokes_tokens(client: httpx.AsyncClient) -> None:
-    await client.post("/auth/signup", json={"mobile_number": MOBILE, "password": "forgotten one"})
+    await confirmed_signup(client, MOBILE, password="forgotten one")
     token = (
         await client.post(
             "/auth/login", json={"mobile_number": MOBILE, "password": "forgotten one"}

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import time
 import uuid
+from datetime import UTC, datetime
 
+import jwt
 import pytest
 
 from adapters.jwt_tokens import JwtTokenIssuer
@@ -32,3 +34,23 @@ def test_memory_is_bounded_and_forged_tokens_are_never_remembered() -> None:
     with pytest.raises(Unauthorized):
         issuer.verify(forged)
     assert forged not in issuer._verified
+
+
+def test_a_token_says_how_and_when_its_holder_proved_who_they_are() -> None:
+    issuer = JwtTokenIssuer("s" * 48, ttl_seconds=60)
+    at = datetime(2026, 11, 24, 12, 0, 5, tzinfo=UTC)
+
+    token = issuer.issue(uuid.uuid4(), 0, auth_methods=("otp",), auth_time=at).access_token
+
+    claims = issuer.verify(token)
+    assert (claims.auth_methods, claims.auth_time) == (("otp",), at)
+    raw = jwt.decode(token, options={"verify_signature": False})
+    assert (raw["amr"], raw["auth_time"]) == (["otp"], int(at.timestamp()))
+
+
+def test_a_token_without_those_claims_proves_nothing() -> None:
+    issuer = JwtTokenIssuer("s" * 48, ttl_seconds=60)
+
+    claims = issuer.verify(issuer.issue(uuid.uuid4(), 0).access_token)
+
+    assert (claims.auth_methods, claims.auth_time) == ((), None)

@@ -58,7 +58,10 @@ def live_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, di
     # change-password cannot revoke the token mid-run.
     account = {"mobile_number": "+919876543210", "password": "fuzzing is fun 42"}
     with httpx.Client(base_url=base) as client:
-        assert client.post("/auth/signup", json=account).status_code == 201
+        signup = client.post("/auth/signup", json=account)
+        assert signup.status_code == 201, signup.text
+        code = {"mobile_number": account["mobile_number"], "otp": signup.json()["data"]["otp"]}
+        assert client.post("/auth/verify-otp", json=code).status_code == 200
         token = client.post("/auth/login", json=account).json()["data"]["access_token"]
     try:
         yield base, {"Authorization": f"Bearer {token}"}

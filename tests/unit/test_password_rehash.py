@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from adapters.argon2_hasher import Argon2PasswordHasher
 from adapters.sqlalchemy import create_engine
-from tests.support.api import make_settings, running_app
+from tests.support.api import confirmed_signup, make_settings, running_app
 
 MOBILE = "+919876543210"
 PASSWORD = "a memorable passphrase"
@@ -28,10 +28,7 @@ async def test_login_rehashes_with_the_current_parameters(tmp_path: Path) -> Non
     old = Argon2PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
     new = Argon2PasswordHasher(time_cost=2, memory_cost=16, parallelism=1)
     async with running_app(make_settings(tmp_path), hasher=old) as client:
-        signup = await client.post(
-            "/auth/signup", json={"mobile_number": MOBILE, "password": PASSWORD}
-        )
-        assert signup.status_code == 201
+        await confirmed_signup(client, MOBILE, password=PASSWORD)
     before = await stored_hash(tmp_path)
     assert "m=8,t=1" in before
     async with running_app(make_settings(tmp_path), hasher=new) as client:

@@ -19,6 +19,7 @@ from tests.contracts.repositories import (
     UnitOfWorkContract,
     UserRepositoryContract,
 )
+from tests.contracts.user_signups import UserSignupContract
 
 
 @pytest.fixture
@@ -36,6 +37,10 @@ class TestSqliteUnitOfWork(UnitOfWorkContract):
 
 
 class TestSqliteUsers(UserRepositoryContract):
+    pass
+
+
+class TestSqliteUserSignups(UserSignupContract):
     pass
 
 

@@ -51,6 +51,11 @@ class InMemoryRateLimiter:
             return None
         return seconds_until(window.ends_at, now)
 
+    async def release(self, key: str) -> None:
+        window = self._current(key, self._clock.now())
+        if window is not None and window.count > 0:
+            window.count -= 1
+
     def _current(self, key: str, now: datetime) -> _Window | None:
         window = self._windows.get(key)
         if window is not None and now >= window.ends_at:

@@ -72,5 +72,5 @@ class InMemoryUserCache:
             self._entries.popitem(last=False)
         self._entries[user.id] = (
             self._clock.now() + ENTRY_TTL,
-            msgspec.structs.replace(user, password_hash=None),
+            msgspec.structs.replace(user, password_hash=None, pending_password_hash=None),
         )

@@ -26,6 +26,15 @@ end
 return -1
 """
 
+# KEYS[1] counter. DECR keeps the key's expiry; a missing (ended) window is
+# not re-created, so a late release cannot credit the next window.
+_RELEASE = """
+if tonumber(redis.call('GET', KEYS[1]) or '0') > 0 then
+  redis.call('DECR', KEYS[1])
+end
+return 0
+"""
+
 
 def _seconds(milliseconds: int) -> int:
     """Whole seconds, rounded up, at least 1."""
@@ -43,6 +52,7 @@ class RedisRateLimiter:
         self._client = client
         self._prefix = prefix
         self._hit = client.register_script(_HIT)
+        self._release = client.register_script(_RELEASE)
 
     def _key(self, key: str) -> str:
         return f"{self._prefix}rate:{key}"
@@ -61,3 +71,7 @@ class RedisRateLimiter:
         if count is None or int(count) < limit:
             return None
         return _seconds(int(left))
+
+    @unavailable_on_outage
+    async def release(self, key: str) -> None:
+        await self._release(keys=[self._key(key)])

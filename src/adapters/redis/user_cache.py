@@ -19,7 +19,7 @@ _HOLD = b"hold"
 class RedisUserCache:
     """``UserCache`` over plain keys: ``fill`` is SET NX, so it never
     overwrites a hold or a newer entry; ``hold`` and ``replace`` overwrite.
-    Entries carry no password hash."""
+    Entries carry no password hash, set or pending."""
 
     def __init__(self, client: aioredis.Redis, prefix: str = "gc:") -> None:
         if client.connection_pool.connection_kwargs.get("decode_responses"):
@@ -33,7 +33,9 @@ class RedisUserCache:
         return f"{self._prefix}user:{user_id}"
 
     def _encode(self, user: User) -> bytes:
-        return self._encoder.encode(msgspec.structs.replace(user, password_hash=None))
+        return self._encoder.encode(
+            msgspec.structs.replace(user, password_hash=None, pending_password_hash=None)
+        )
 
     @unavailable_on_outage
     async def get(self, user_id: uuid.UUID) -> User | None:

@@ -58,6 +58,10 @@ users = sa.Table(
     sa.Column("password_hash", sa.String(255)),
     sa.Column("token_version", sa.Integer(), nullable=False, server_default="0"),
     sa.Column("created_at", UTCDateTime(), nullable=False),
+    # A signup's password, until the code that signup sent confirms it (0002).
+    sa.Column("pending_password_hash", sa.String(255)),
+    # When a code sent to the number was first used; NULL: unconfirmed signup.
+    sa.Column("mobile_verified_at", UTCDateTime()),
 )
 
 chatrooms = sa.Table(

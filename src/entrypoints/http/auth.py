@@ -8,15 +8,25 @@ from litestar import Request
 
 from gemini_core.errors import Unauthorized
 from gemini_core.model import User
-from gemini_core.services import AuthService
+from gemini_core.services import AuthService, Principal
 
 
-async def current_user(request: Request[Any, Any, Any], auth: AuthService) -> User:
-    """The user of the request's ``Authorization: Bearer`` token, or 401."""
+def _bearer_token(request: Request[Any, Any, Any]) -> str:
     header = request.headers.get("authorization")
     if not header:
         raise Unauthorized("an Authorization: Bearer token is required")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("the Authorization header must be 'Bearer <access_token>'")
-    return await auth.authenticate(token.strip())
+    return token.strip()
+
+
+async def current_user(request: Request[Any, Any, Any], auth: AuthService) -> User:
+    """The user of the request's ``Authorization: Bearer`` token, or 401."""
+    return await auth.authenticate(_bearer_token(request))
+
+
+async def current_principal(request: Request[Any, Any, Any], auth: AuthService) -> Principal:
+    """``current_user`` with how and when the token's holder proved it, for
+    routes that need recent proof."""
+    return await auth.identify(_bearer_token(request))

@@ -100,6 +100,15 @@ class OtpOut(msgspec.Struct, kw_only=True):
     otp: str | msgspec.UnsetType = msgspec.UNSET
 
 
+class SignupOut(msgspec.Struct, kw_only=True):
+    """The unconfirmed account, and the code sent to confirm it (``otp``
+    only while delivery is ``response``), as send-otp gives it."""
+
+    user: UserOut
+    expires_in: int
+    otp: str | msgspec.UnsetType = msgspec.UNSET
+
+
 class SessionOut(msgspec.Struct, kw_only=True):
     access_token: str
     token_type: str

@@ -13,6 +13,8 @@ OTP_MAX_WRONG_TRIES = 5
 
 class OtpPurpose(enum.StrEnum):
     LOGIN = "login"
+    # Sent by a signup; the one code that confirms the signup's password.
+    SIGNUP = "signup"
     RESET_PASSWORD = "reset_password"
 
 

@@ -16,6 +16,11 @@ class User(msgspec.Struct, frozen=True, kw_only=True):
 
     ``token_version`` is stamped into every access token; bumping it (on a
     password change or reset) makes every older token fail at once.
+
+    ``mobile_verified_at`` is when a code sent to the number was first used;
+    until then the account is an unconfirmed signup, and the password given
+    at signup waits in ``pending_password_hash``: only the code sent by that
+    signup turns it into ``password_hash``.
     """
 
     id: uuid.UUID
@@ -25,3 +30,9 @@ class User(msgspec.Struct, frozen=True, kw_only=True):
     password_hash: str | None = None
     token_version: int = 0
     created_at: datetime
+    pending_password_hash: str | None = None
+    mobile_verified_at: datetime | None = None
+
+    @property
+    def is_verified(self) -> bool:
+        return self.mobile_verified_at is not None

@@ -27,15 +27,38 @@ class UserRepository(Protocol):
         """Replace the hash; bumping the token version revokes older tokens."""
         ...
 
+    async def restart_signup(
+        self,
+        user_id: uuid.UUID,
+        *,
+        name: str | None,
+        email: str | None,
+        pending_password_hash: str | None,
+    ) -> bool:
+        """Replace what an unconfirmed signup set (name, email, pending
+        password) in one step; False, changing nothing, once the user's
+        number is verified."""
+        ...
+
+    async def mark_verified(
+        self, user_id: uuid.UUID, at: datetime, *, confirm_pending: str | None
+    ) -> None:
+        """Record that a code sent to the number was used (the first time
+        is kept) and clear the pending password. With ``confirm_pending``,
+        and only while the pending hash is still that one, it becomes the
+        password first."""
+        ...
+
 
 class UserCache(Protocol):
     """Users as the token check needs them, without a database round trip.
 
-    Entries hold no password hash. Writers that change what a token may do
-    (a password change or reset bumps the token version) call ``hold`` before
-    their transaction and ``replace`` after it; readers only ``fill`` a key
-    that is absent. So a reader that read the database before the change can
-    never put the old version back: the hold (or the new entry) is there.
+    Entries hold no password hash, set or pending. Writers that change what a
+    token may do (a password change or reset bumps the token version) call
+    ``hold`` before their transaction and ``replace`` after it; readers only
+    ``fill`` a key that is absent. So a reader that read the database before
+    the change can never put the old version back: the hold (or the new
+    entry) is there.
     """
 
     async def get(self, user_id: uuid.UUID) -> User | None:
@@ -103,11 +126,23 @@ class RateLimiter(Protocol):
 
     async def hit(self, key: str, limit: int, window_seconds: int) -> int | None:
         """Count one event if under ``limit``; return None, or the seconds to
-        wait when the limit is already reached (nothing counted then)."""
+        wait when the limit is already reached (nothing counted then). The
+        check and the count are one atomic step: however many callers hit at
+        once, at most ``limit`` are counted in a window."""
         ...
 
     async def blocked(self, key: str, limit: int) -> int | None:
         """Seconds to wait if ``limit`` is reached, else None; counts nothing."""
+        ...
+
+    async def release(self, key: str) -> None:
+        """Give back one event counted in the key's current window.
+
+        With ``hit`` this makes a reservation: count the attempt before it
+        runs (so concurrent attempts can never outrun the limit), give it
+        back when it turns out not to be what the limit counts. Never counts
+        below zero; nothing when the window has ended.
+        """
         ...
 
 
@@ -125,12 +160,26 @@ class IssuedToken(msgspec.Struct, frozen=True):
 
 
 class TokenClaims(msgspec.Struct, frozen=True):
+    """What a valid token says. ``auth_methods`` (OpenID's ``amr``: "otp"
+    for a one-time code, "pwd" for a password) and ``auth_time`` say how and
+    when its holder last proved who they are; tokens that predate them carry
+    none, which proves nothing."""
+
     user_id: uuid.UUID
     token_version: int
+    auth_methods: tuple[str, ...] = ()
+    auth_time: datetime | None = None
 
 
 class TokenIssuer(Protocol):
-    def issue(self, user_id: uuid.UUID, token_version: int) -> IssuedToken: ...
+    def issue(
+        self,
+        user_id: uuid.UUID,
+        token_version: int,
+        *,
+        auth_methods: tuple[str, ...] = (),
+        auth_time: datetime | None = None,
+    ) -> IssuedToken: ...
 
     def verify(self, token: str) -> TokenClaims:
         """Return the claims of a valid token or raise ``Unauthorized``."""

@@ -1,9 +1,10 @@
 """Use cases: small classes that take the ports they need."""
 
-from gemini_core.services.auth import AuthService, OtpIssued, Session
+from gemini_core.services.auth import AuthService, Principal, Session, SignupStarted
 from gemini_core.services.billing import BillingService
 from gemini_core.services.chat import ChatService, PromptAccepted, RoomList
 from gemini_core.services.health import ReadinessReport, ReadinessService
+from gemini_core.services.otp_codes import OtpIssued
 from gemini_core.services.quota import QuotaService
 from gemini_core.services.replies import ReplyService
 from gemini_core.services.reply_failer import ReplyFailer
@@ -16,6 +17,7 @@ __all__ = [
     "BillingService",
     "ChatService",
     "OtpIssued",
+    "Principal",
     "PromptAccepted",
     "QuotaService",
     "ReadinessReport",
@@ -26,5 +28,6 @@ __all__ = [
     "ReplyWatcher",
     "RoomList",
     "Session",
+    "SignupStarted",
     "TierService",
 ]

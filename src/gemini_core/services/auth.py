@@ -1,14 +1,18 @@
-"""AuthService: signup, one-time codes, passwords and access tokens."""
+"""AuthService: signup, one-time codes, passwords and access tokens.
+
+What it promises is written for people in docs/SECURITY.md ("Accounts"):
+no password works for a number nobody has verified, a first password needs
+a recent code login, and password guesses are limited per number however
+concurrently they arrive.
+"""
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import hmac
 import logging
 import secrets
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import msgspec
 
@@ -16,19 +20,17 @@ from gemini_core.errors import (
     InvalidCredentials,
     InvalidOtp,
     MobileTaken,
-    RateLimited,
+    RecentCodeLoginRequired,
     ServiceUnavailable,
     Unauthorized,
+    ValidationFailed,
+    WrongPassword,
 )
-from gemini_core.ids import new_id
-from gemini_core.model import OtpChallenge, OtpPurpose, User
-from gemini_core.model.otp import OTP_MAX_WRONG_TRIES, OTP_TTL_SECONDS
+from gemini_core.model import OtpPurpose, User
 from gemini_core.model.users import EMAIL_MAX, USER_NAME_MAX
 from gemini_core.passwords import check_password
-from gemini_core.phone import mask_mobile
 from gemini_core.ports import (
     Clock,
-    OtpAttempt,
     OtpSender,
     OtpStore,
     PasswordHasher,
@@ -38,20 +40,18 @@ from gemini_core.ports import (
     UnitOfWorkFactory,
     UserCache,
 )
+from gemini_core.services.accounts import Accounts
+from gemini_core.services.login_attempts import LoginAttempts
+from gemini_core.services.otp_codes import OtpCodes, OtpIssued
 from gemini_core.text import check_text
 
 logger = logging.getLogger(__name__)
 
-OTP_SENDS_PER_WINDOW = 5
-OTP_SEND_WINDOW_SECONDS = 600
-LOGIN_FAILURES_PER_WINDOW = 10
-LOGIN_FAILURE_WINDOW_SECONDS = 900
-
-
-class OtpIssued(msgspec.Struct, frozen=True):
-    expires_in: int
-    # Only set when the delivery is the mock that echoes the code.
-    otp: str | None = None
+# Authentication methods stamped into tokens (RFC 8176 names).
+BY_CODE = "otp"
+BY_PASSWORD = "pwd"
+# How recent a code login must be to set a first password.
+FIRST_PASSWORD_PROOF_SECONDS = 600
 
 
 class Session(msgspec.Struct, frozen=True):
@@ -60,11 +60,27 @@ class Session(msgspec.Struct, frozen=True):
     user: User
 
 
+class SignupStarted(msgspec.Struct, frozen=True):
+    """An unconfirmed account and the code sent to confirm it."""
+
+    user: User
+    code: OtpIssued
+
+
+class Principal(msgspec.Struct, frozen=True):
+    """The user a token speaks for, and how and when they last proved it."""
+
+    user: User
+    auth_methods: tuple[str, ...] = ()
+    auth_time: datetime | None = None
+
+
 class AuthService:
     def __init__(
         self,
         *,
         uow: UnitOfWorkFactory,
+        phone_numbers: PhoneNumbers,
         otp_store: OtpStore,
         otp_sender: OtpSender,
         rate_limiter: RateLimiter,
@@ -73,18 +89,18 @@ class AuthService:
         clock: Clock,
         otp_secret: bytes,
         user_cache: UserCache,
-        phone_numbers: PhoneNumbers,
     ) -> None:
         self._uow = uow
         self._phones = phone_numbers
-        self._otp_store = otp_store
-        self._otp_sender = otp_sender
-        self._limiter = rate_limiter
         self._hasher = hasher
         self._tokens = tokens
         self._clock = clock
-        self._otp_secret = otp_secret
         self._user_cache = user_cache
+        self._accounts = Accounts(uow, clock)
+        self._attempts = LoginAttempts(rate_limiter)
+        self._codes = OtpCodes(
+            store=otp_store, sender=otp_sender, limiter=rate_limiter, clock=clock, secret=otp_secret
+        )
         # Verified against when a login names an unknown number, so that an
         # unknown number costs the same time as a wrong password. Made on
         # first use with the current parameters, so it costs what a real one does.
@@ -99,121 +115,156 @@ class AuthService:
         name: str | None = None,
         email: str | None = None,
         password: str | None = None,
-    ) -> User:
+    ) -> SignupStarted:
+        """Start an account and send the code that confirms it. The password
+        works only once that code is verified; until then a new signup of
+        the number replaces this one. A verified number is ``MobileTaken``,
+        and nothing about its account changes."""
         mobile = self._phones.canonical(mobile_number)
         if name is not None:
             check_text(name, "name", maximum=USER_NAME_MAX)
         if email is not None:
             check_text(email, "email", maximum=EMAIL_MAX)
-        password_hash = None
         if password is not None:
             check_password(password)
-            password_hash = await self._hasher.hash(password)
-        user = User(
-            id=new_id(),
-            mobile_number=mobile,
-            name=name,
-            email=email,
-            password_hash=password_hash,
-            created_at=self._clock.now(),
+        existing = await self._accounts.by_mobile(mobile)
+        if existing is not None and existing.is_verified:
+            raise MobileTaken()
+        await self._codes.allow_send(mobile)
+        pending = await self._hasher.hash(password) if password is not None else None
+        user = await self._accounts.start_signup(
+            mobile, name=name, email=email, pending_password_hash=pending
         )
-        async with self._uow() as uow:
-            await uow.users.add(user)
-            await uow.commit()
-        return user
+        return SignupStarted(user=user, code=await self._codes.send(mobile, OtpPurpose.SIGNUP))
 
     # -- one-time codes ---------------------------------------------------
 
     async def send_otp(self, mobile_number: str) -> OtpIssued:
         """Issue a login code. Known and unknown numbers are answered alike:
         verifying the code logs in or creates the account."""
-        return await self._issue_otp(self._phones.canonical(mobile_number), OtpPurpose.LOGIN)
+        return await self._codes.issue(self._phones.canonical(mobile_number), OtpPurpose.LOGIN)
 
     async def forgot_password(self, mobile_number: str) -> OtpIssued:
         """Issue a reset code, alike for known and unknown numbers (the code
         of an unknown number simply never resets anything)."""
-        return await self._issue_otp(
+        return await self._codes.issue(
             self._phones.canonical(mobile_number), OtpPurpose.RESET_PASSWORD
         )
 
     async def verify_otp(self, mobile_number: str, code: str) -> Session:
+        """Log in with a login code, or with the code a signup sent: only
+        the latter confirms that signup's password; the first other code
+        used for an unconfirmed account clears it."""
         mobile = self._phones.canonical(mobile_number)
-        await self._consume_otp(mobile, OtpPurpose.LOGIN, code)
-        async with self._uow() as uow:
-            user = await uow.users.get_by_mobile(mobile)
-        if user is None:
-            user = await self._create_on_first_login(mobile)
-        return self._session(user)
+        known = await self._accounts.by_mobile(mobile)
+        confirm: str | None = None
+        if (
+            known is not None
+            and not known.is_verified
+            and await self._codes.accept(mobile, OtpPurpose.SIGNUP, code)
+        ):
+            confirm = known.pending_password_hash
+        else:
+            await self._codes.consume(mobile, OtpPurpose.LOGIN, code)
+        user = await self._accounts.verified(mobile, known, confirm_pending=confirm)
+        return self._session(user, BY_CODE, auth_time=self._clock.now())
 
     async def reset_password(self, mobile_number: str, code: str, new_password: str) -> None:
         mobile = self._phones.canonical(mobile_number)
         check_password(new_password, "new_password")
-        await self._consume_otp(mobile, OtpPurpose.RESET_PASSWORD, code)
-        async with self._uow() as uow:
-            user = await uow.users.get_by_mobile(mobile)
+        await self._codes.consume(mobile, OtpPurpose.RESET_PASSWORD, code)
+        user = await self._accounts.by_mobile(mobile)
         if user is None:
             raise InvalidOtp()
+        # The reset code proves the number too; an unconfirmed signup's
+        # pending password is not what this person chose.
+        await self._accounts.verified(mobile, user, confirm_pending=None)
         await self._store_password(user.id, new_password, bump_token_version=True)
 
     # -- passwords --------------------------------------------------------
 
     async def login(self, mobile_number: str, password: str) -> Session:
         mobile = self._phones.canonical(mobile_number)
-        failures_key = f"login-fail:{mobile}"
-        wait = await self._limiter.blocked(failures_key, LOGIN_FAILURES_PER_WINDOW)
-        if wait is not None:
-            raise RateLimited("too many failed logins, try again later", retry_after=wait)
-        async with self._uow() as uow:
-            user = await uow.users.get_by_mobile(mobile)
-        stored = user.password_hash if user is not None else None
-        ok = await self._hasher.verify(stored or await self._dummy(), password)
-        if user is None or stored is None or not ok:
-            await self._limiter.hit(
-                failures_key, LOGIN_FAILURES_PER_WINDOW, LOGIN_FAILURE_WINDOW_SECONDS
-            )
-            raise InvalidCredentials()
-        if self._hasher.needs_rehash(stored):
-            await self._store_password(user.id, password, bump_token_version=False)
-        return self._session(user)
+        async with self._attempts.attempt(mobile):
+            user = await self._accounts.by_mobile(mobile)
+            stored = user.password_hash if user is not None else None
+            # A pending (unconfirmed) password is never compared: it fails
+            # exactly as a wrong one does.
+            ok = await self._hasher.verify(stored or await self._dummy(), password)
+            if user is None or stored is None or not ok:
+                raise InvalidCredentials()
+            if self._hasher.needs_rehash(stored):
+                await self._store_password(user.id, password, bump_token_version=False)
+            return self._session(user, BY_PASSWORD, auth_time=self._clock.now())
 
     async def change_password(
-        self, user: User, current_password: str | None, new_password: str
+        self, principal: Principal, current_password: str | None, new_password: str
     ) -> Session:
+        """Replace the password (older tokens stop working). With a password
+        set, ``current_password`` must match (a wrong one is a failed login
+        attempt); a first password needs a recent code login instead."""
         # The stored hash, not the caller's copy: cached users carry none.
         async with self._uow() as uow:
-            stored = await uow.users.get(user.id)
+            stored = await uow.users.get(principal.user.id)
         if stored is None:
             raise Unauthorized()
-        if stored.password_hash is not None and (
-            current_password is None
-            or not await self._hasher.verify(stored.password_hash, current_password)
-        ):
-            raise InvalidCredentials("the current password is wrong")
+        if stored.password_hash is None:
+            self._require_recent_code_login(principal)
+            check_password(new_password, "new_password")
+            fresh = await self._store_password(stored.id, new_password, bump_token_version=True)
+            return self._session(fresh, *principal.auth_methods, auth_time=principal.auth_time)
+        if current_password is None:
+            raise ValidationFailed.for_field(
+                "current_password", "is required: this account has a password"
+            )
         check_password(new_password, "new_password")
-        return self._session(
-            await self._store_password(user.id, new_password, bump_token_version=True)
-        )
+        async with self._attempts.attempt(stored.mobile_number):
+            if not await self._hasher.verify(stored.password_hash, current_password):
+                raise WrongPassword()
+        fresh = await self._store_password(stored.id, new_password, bump_token_version=True)
+        return self._session(fresh, BY_PASSWORD, auth_time=self._clock.now())
 
     # -- tokens -----------------------------------------------------------
 
     async def authenticate(self, access_token: str) -> User:
         """The user a token speaks for; ``Unauthorized`` when the token is
         invalid, expired, or older than the user's last password change."""
+        return (await self.identify(access_token)).user
+
+    async def identify(self, access_token: str) -> Principal:
+        """``authenticate``, with how and when the token's holder proved it."""
         claims = self._tokens.verify(access_token)
         user = await self._cached_user(claims.user_id)
         if user is None or user.token_version != claims.token_version:
             raise Unauthorized("the access token has been revoked")
-        return user
+        return Principal(user=user, auth_methods=claims.auth_methods, auth_time=claims.auth_time)
 
     # -- internals --------------------------------------------------------
+
+    def _require_recent_code_login(self, principal: Principal) -> None:
+        proved_at = principal.auth_time
+        window = timedelta(seconds=FIRST_PASSWORD_PROOF_SECONDS)
+        if (
+            BY_CODE in principal.auth_methods
+            and proved_at is not None
+            and self._clock.now() - proved_at <= window
+        ):
+            return
+        raise RecentCodeLoginRequired(
+            "setting a first password needs a login by code in the last "
+            f"{FIRST_PASSWORD_PROOF_SECONDS // 60} minutes: log in again with a new "
+            "code (send-otp, verify-otp) and use that token, or use forgot-password"
+        )
 
     async def _dummy(self) -> str:
         if self._dummy_hash is None:
             self._dummy_hash = await self._hasher.hash(secrets.token_urlsafe(24))
         return self._dummy_hash
 
-    def _session(self, user: User) -> Session:
-        token = self._tokens.issue(user.id, user.token_version)
+    def _session(self, user: User, *methods: str, auth_time: datetime | None) -> Session:
+        token = self._tokens.issue(
+            user.id, user.token_version, auth_methods=methods, auth_time=auth_time
+        )
         return Session(access_token=token.access_token, expires_in=token.expires_in, user=user)
 
     async def _cached_user(self, user_id: uuid.UUID) -> User | None:
@@ -252,55 +303,3 @@ class AuthService:
             except ServiceUnavailable:
                 logger.warning("user cache not refreshed for %s; its hold expires soon", user_id)
         return fresh
-
-    async def _create_on_first_login(self, mobile: str) -> User:
-        user = User(id=new_id(), mobile_number=mobile, created_at=self._clock.now())
-        try:
-            async with self._uow() as uow:
-                await uow.users.add(user)
-                await uow.commit()
-            return user
-        except MobileTaken:
-            # A signup for the same number won the race: log into that account.
-            async with self._uow() as uow:
-                existing = await uow.users.get_by_mobile(mobile)
-            if existing is None:
-                raise
-            return existing
-
-    def _code_hmac(self, purpose: OtpPurpose, mobile: str, code: str) -> str:
-        message = f"{purpose.value}:{mobile}:{code}".encode()
-        return hmac.new(self._otp_secret, message, hashlib.sha256).hexdigest()
-
-    async def _issue_otp(self, mobile: str, purpose: OtpPurpose) -> OtpIssued:
-        wait = await self._limiter.hit(
-            f"otp-send:{mobile}", OTP_SENDS_PER_WINDOW, OTP_SEND_WINDOW_SECONDS
-        )
-        if wait is not None:
-            raise RateLimited(
-                "too many codes sent to this number, try again later", retry_after=wait
-            )
-        code = f"{secrets.randbelow(1_000_000):06d}"
-        challenge = OtpChallenge(
-            purpose=purpose,
-            mobile_number=mobile,
-            code_hmac=self._code_hmac(purpose, mobile, code),
-            expires_at=self._clock.now() + timedelta(seconds=OTP_TTL_SECONDS),
-        )
-        await self._otp_store.put(challenge)
-        await self._otp_sender.deliver(mobile, code, purpose)
-        logger.info("otp %s issued for %s", purpose.value, mask_mobile(mobile))
-        return OtpIssued(
-            expires_in=OTP_TTL_SECONDS, otp=code if self._otp_sender.echoes_code else None
-        )
-
-    async def _consume_otp(self, mobile: str, purpose: OtpPurpose, code: str) -> None:
-        key = f"{purpose.value}:{mobile}"
-        outcome = await self._otp_store.attempt(
-            key,
-            self._code_hmac(purpose, mobile, code.strip()),
-            self._clock.now(),
-            OTP_MAX_WRONG_TRIES,
-        )
-        if outcome is not OtpAttempt.ACCEPTED:
-            raise InvalidOtp()

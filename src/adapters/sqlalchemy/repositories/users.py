@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -23,6 +25,8 @@ def _user(row: RowMapping) -> User:
         password_hash=row["password_hash"],
         token_version=row["token_version"],
         created_at=row["created_at"],
+        pending_password_hash=row["pending_password_hash"],
+        mobile_verified_at=row["mobile_verified_at"],
     )
 
 
@@ -41,6 +45,8 @@ class SqlUserRepository:
                 password_hash=user.password_hash,
                 token_version=user.token_version,
                 created_at=user.created_at,
+                pending_password_hash=user.pending_password_hash,
+                mobile_verified_at=user.mobile_verified_at,
             )
             .on_conflict_do_nothing(index_elements=["mobile_number"])
             .returning(users.c.id)
@@ -63,4 +69,37 @@ class SqlUserRepository:
         values: dict[str, Any] = {"password_hash": password_hash}
         if bump_token_version:
             values["token_version"] = users.c.token_version + 1
+        await self._conn.execute(users.update().where(users.c.id == user_id).values(**values))
+
+    async def restart_signup(
+        self,
+        user_id: uuid.UUID,
+        *,
+        name: str | None,
+        email: str | None,
+        pending_password_hash: str | None,
+    ) -> bool:
+        stmt = (
+            users.update()
+            .where(users.c.id == user_id, users.c.mobile_verified_at.is_(None))
+            .values(name=name, email=email, pending_password_hash=pending_password_hash)
+        )
+        return (await self._conn.execute(stmt)).rowcount == 1
+
+    async def mark_verified(
+        self, user_id: uuid.UUID, at: datetime, *, confirm_pending: str | None
+    ) -> None:
+        # One UPDATE: the pending hash is compared and moved in the same step,
+        # so a signup that replaced it meanwhile is never confirmed by this.
+        values: dict[str, Any] = {
+            "mobile_verified_at": sa.func.coalesce(
+                users.c.mobile_verified_at, sa.literal(at, users.c.mobile_verified_at.type)
+            ),
+            "pending_password_hash": None,
+        }
+        if confirm_pending is not None:
+            values["password_hash"] = sa.case(
+                (users.c.pending_password_hash == confirm_pending, users.c.pending_password_hash),
+                else_=users.c.password_hash,
+            )
         await self._conn.execute(users.update().where(users.c.id == user_id).values(**values))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from litestar import Controller, post
 from litestar.di import Provide
 
-from entrypoints.http.auth import current_user
+from entrypoints.http.auth import current_principal
 from entrypoints.http.schemas import (
     ChangePasswordIn,
     DoneOut,
@@ -16,13 +16,12 @@ from entrypoints.http.schemas import (
     ResetPasswordIn,
     SessionOut,
     SignupIn,
-    UserData,
+    SignupOut,
     UserOut,
     VerifyOtpIn,
     ok,
 )
-from gemini_core.model import User
-from gemini_core.services import AuthService, OtpIssued, Session
+from gemini_core.services import AuthService, OtpIssued, Principal, Session
 
 
 def _session(session: Session) -> Envelope[SessionOut]:
@@ -46,22 +45,60 @@ class AuthController(Controller):
     path = "/auth"
     tags = ["auth"]
 
-    @post("/signup", status_code=201, summary="Create an account")
-    async def signup(self, data: SignupIn, auth: AuthService) -> Envelope[UserData]:
-        user = await auth.signup(
+    @post(
+        "/signup",
+        status_code=201,
+        summary="Start an account; its password works once the code sent is verified",
+        description=(
+            "Makes an unconfirmed account and sends a code to the number (`otp` in the "
+            "body only while delivery is `response`). The password given here works only "
+            "after `POST /auth/verify-otp` with that very code; a login code does not "
+            "confirm it, and the first other code used for the number clears it. Until "
+            "then a new signup of the number replaces this one (and voids its code). "
+            "A number that is already verified is 409 `mobile_taken`, and nothing about "
+            "its account changes. Sending draws on the number's code allowance (429)."
+        ),
+    )
+    async def signup(self, data: SignupIn, auth: AuthService) -> Envelope[SignupOut]:
+        started = await auth.signup(
             data.mobile_number, name=data.name, email=data.email, password=data.password
         )
-        return ok(UserData(user=UserOut.of(user)))
+        user, code = UserOut.of(started.user), started.code
+        if code.otp is None:
+            return ok(SignupOut(user=user, expires_in=code.expires_in))
+        return ok(SignupOut(user=user, expires_in=code.expires_in, otp=code.otp))
 
     @post("/send-otp", status_code=200, summary="Send a login code")
     async def send_otp(self, data: MobileIn, auth: AuthService) -> Envelope[OtpOut]:
         return _otp(await auth.send_otp(data.mobile_number))
 
-    @post("/verify-otp", status_code=200, summary="Log in (or sign up) with a code")
+    @post(
+        "/verify-otp",
+        status_code=200,
+        summary="Log in (or sign up) with a code",
+        description=(
+            "Takes a login code (send-otp) or the code a signup sent. It verifies the "
+            "number: the signup's own code makes that signup's password work; the first "
+            "other code used for an unconfirmed account clears its pending password. "
+            "The token says it came from a code login, which for ten minutes allows "
+            "setting a first password (change-password)."
+        ),
+    )
     async def verify_otp(self, data: VerifyOtpIn, auth: AuthService) -> Envelope[SessionOut]:
         return _session(await auth.verify_otp(data.mobile_number, data.otp))
 
-    @post("/login", status_code=200, summary="Log in with a password")
+    @post(
+        "/login",
+        status_code=200,
+        summary="Log in with a password",
+        description=(
+            "401 `invalid_credentials` for a wrong password, an unknown number, or a "
+            "password that is still pending confirmation, all alike. Every attempt is "
+            "reserved before the password is checked: after 10 failures for a number in "
+            "15 minutes (change-password's wrong current passwords included) attempts "
+            "are 429 `rate_limited` with Retry-After, without being checked."
+        ),
+    )
     async def login(self, data: LoginIn, auth: AuthService) -> Envelope[SessionOut]:
         return _session(await auth.login(data.mobile_number, data.password))
 
@@ -77,11 +114,21 @@ class AuthController(Controller):
     @post(
         "/change-password",
         status_code=200,
-        summary="Change the password; older tokens stop working",
-        dependencies={"user": Provide(current_user)},
+        summary="Change (or set a first) password; older tokens stop working",
+        description=(
+            "With a password set, `current_password` is required (400 `validation_error` "
+            "when missing); a wrong one is 400 `wrong_password`, never 401, and counts as "
+            "a failed login attempt (429 `rate_limited` past the limit). An account "
+            "without a password may set one only with a token from a code login of the "
+            "last 10 minutes, else 403 `recent_code_login_required`: log in with a new "
+            "code and retry, or use forgot-password."
+        ),
+        dependencies={"principal": Provide(current_principal)},
         security=[{"bearer": []}],
     )
     async def change_password(
-        self, data: ChangePasswordIn, auth: AuthService, user: User
+        self, data: ChangePasswordIn, auth: AuthService, principal: Principal
     ) -> Envelope[SessionOut]:
-        return _session(await auth.change_password(user, data.current_password, data.new_password))
+        return _session(
+            await auth.change_password(principal, data.current_password, data.new_password)
+        )
