@@ -135,6 +135,17 @@ class RateLimited(DomainError):
         self.retry_after = max(1, retry_after)
 
 
+class SignupPending(RateLimited):
+    """A signup of this number is waiting for its code: another may start
+    only once that code has expired."""
+
+    code = "signup_pending"
+    default_message = (
+        "a signup of this number is waiting for its code; use that code, "
+        "or try again when it has expired"
+    )
+
+
 class QuotaExceeded(RateLimited):
     code = "quota_exceeded"
     default_message = "you have used all of today's prompts"

@@ -104,10 +104,28 @@ async def test_signup_of_a_verified_number_reveals_and_alters_nothing(
     assert_error(await password_login(client, ATTACKER_PASSWORD), 401, "invalid_credentials")
 
 
-async def test_a_new_signup_replaces_a_pending_password_and_voids_its_code(
+async def test_no_second_signup_while_the_first_ones_code_lives(
     client: httpx.AsyncClient,
 ) -> None:
+    """The owner signs up; a stranger's signup of the same number right after
+    is refused, so the code on the owner's phone confirms the owner's password."""
+    owners = await signup(client, name="Owner", password=OWNER_PASSWORD)
+    refused = await client.post(
+        "/auth/signup", json={"mobile_number": MOBILE, "password": ATTACKER_PASSWORD}
+    )
+    assert_error(refused, 429, "signup_pending")
+    assert 0 < int(refused.headers["Retry-After"]) <= 300
+
+    assert (await verify(client, owners["otp"])).status_code == 200
+    assert (await password_login(client, OWNER_PASSWORD)).status_code == 200
+    assert_error(await password_login(client, ATTACKER_PASSWORD), 401, "invalid_credentials")
+
+
+async def test_a_new_signup_replaces_an_expired_pending_one_and_voids_its_code(
+    client: httpx.AsyncClient, clock: FakeClock
+) -> None:
     first = await signup(client, name="First", password=ATTACKER_PASSWORD)
+    clock.advance(301)
     second = await signup(client, name="Second", password=OWNER_PASSWORD)
     assert second["user"]["id"] == first["user"]["id"]
 

@@ -22,11 +22,13 @@ from gemini_core.errors import (
     MobileTaken,
     RecentCodeLoginRequired,
     ServiceUnavailable,
+    SignupPending,
     Unauthorized,
     ValidationFailed,
     WrongPassword,
 )
 from gemini_core.model import OtpPurpose, User
+from gemini_core.model.otp import OTP_TTL_SECONDS
 from gemini_core.model.users import EMAIL_MAX, USER_NAME_MAX
 from gemini_core.passwords import check_password
 from gemini_core.ports import (
@@ -96,6 +98,7 @@ class AuthService:
         self._tokens = tokens
         self._clock = clock
         self._user_cache = user_cache
+        self._limiter = rate_limiter
         self._accounts = Accounts(uow, clock)
         self._attempts = LoginAttempts(rate_limiter)
         self._codes = OtpCodes(
@@ -130,12 +133,21 @@ class AuthService:
         existing = await self._accounts.by_mobile(mobile)
         if existing is not None and existing.is_verified:
             raise MobileTaken()
+        await self._hold_signup(mobile)
         await self._codes.allow_send(mobile)
         pending = await self._hasher.hash(password) if password is not None else None
         user = await self._accounts.start_signup(
             mobile, name=name, email=email, pending_password_hash=pending
         )
         return SignupStarted(user=user, code=await self._codes.send(mobile, OtpPurpose.SIGNUP))
+
+    async def _hold_signup(self, mobile: str) -> None:
+        """One pending signup per number while its code lives: the owner,
+        who receives the code, can then only ever be asked to confirm the
+        signup they started, never one a stranger slipped in after theirs."""
+        wait = await self._limiter.hit(f"signup-pending:{mobile}", 1, OTP_TTL_SECONDS)
+        if wait is not None:
+            raise SignupPending(retry_after=wait)
 
     # -- one-time codes ---------------------------------------------------
 
