@@ -37,6 +37,7 @@ from gemini_core.ports import (
     TokenIssuer,
     UnitOfWorkFactory,
     UserCache,
+    WorkerRegistry,
 )
 
 
@@ -111,6 +112,11 @@ class DefaultAdapters:
         if self._redis is None:
             return memory.InMemoryLeases(self._clock)
         return redis_adapters.RedisLeases(self._redis, self._prefix)
+
+    def workers(self) -> WorkerRegistry:
+        if self._redis is None:
+            return memory.InMemoryWorkerRegistry(self._clock)
+        return redis_adapters.RedisWorkerRegistry(self._redis, self._prefix)
 
     def queue(self) -> TaskiqReplyQueue:
         settings = self._settings

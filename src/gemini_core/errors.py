@@ -138,3 +138,14 @@ class ModelRefused(ModelError):
 
     code = "model_refused"
     default_message = "the model declined to answer this prompt"
+
+
+class ModelUnavailable(ModelError):
+    """The model has been failing and this process is not calling it for a
+    while (its circuit breaker is open); a later prompt may well succeed."""
+
+    code = "model_unavailable"
+    default_message = "the model is unavailable; try again shortly"
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message, retryable=True)

@@ -20,6 +20,7 @@ from adapters.redis import (
     RedisRateLimiter,
 )
 from adapters.redis.user_cache import RedisUserCache
+from adapters.redis.workers import RedisWorkerRegistry
 from gemini_core.errors import ServiceUnavailable
 from gemini_core.model.quota import utc_day
 from tests.contracts.chatroom_list_cache import ChatroomListCacheContract, page_of
@@ -28,6 +29,7 @@ from tests.contracts.otp_store import OtpStoreContract, challenge
 from tests.contracts.quota_counter import QuotaCounterContract
 from tests.contracts.rate_limiter import RateLimiterContract
 from tests.contracts.user_cache import UserCacheContract
+from tests.contracts.worker_registry import WorkerRegistryContract
 
 pytestmark = pytest.mark.integration
 
@@ -81,6 +83,12 @@ class TestRedisEventBus(EventBusContract):
     @pytest.fixture
     def bus(self, redis_client: aioredis.Redis, redis_prefix: str) -> RedisEventBus:
         return RedisEventBus(redis_client, prefix=redis_prefix)
+
+
+class TestRedisWorkerRegistry(WorkerRegistryContract):
+    @pytest.fixture
+    def registry(self, redis_client: aioredis.Redis, redis_prefix: str) -> RedisWorkerRegistry:
+        return RedisWorkerRegistry(redis_client, prefix=redis_prefix)
 
 
 # What only the Redis adapters promise.

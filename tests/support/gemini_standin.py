@@ -2,8 +2,10 @@
 
 ``POST /v1beta/models/{model}:streamGenerateContent?alt=sse`` streams the
 answer in ``chunks`` SSE events spread over ``latency`` seconds;
-``:generateContent`` answers in one JSON body after ``latency``. Every
-request is recorded. Runs in a thread (tests) or as a script (benchmarks):
+``:generateContent`` answers in one JSON body after ``latency``. Set
+``fail_with`` to an HTTP status (503: an outage) and every request is
+answered at once with that status and Google's error body, until it is set
+back to None. Every request is recorded. Runs in a thread (tests) or as a script (benchmarks):
 
     python -m tests.support.gemini_standin --port 8765 --latency 0.2
 """
@@ -33,6 +35,7 @@ class GeminiStandIn:
         self.latency = latency
         self.chunks = chunks
         self.answer = answer
+        self.fail_with: int | None = None
         self.requests: list[dict[str, Any]] = []
         self._lock = threading.Lock()
 
@@ -71,6 +74,10 @@ class GeminiStandIn:
                     "at": time.time(),
                 }
             )
+        if self.fail_with is not None:
+            await self._fail(send, self.fail_with)
+            return
+        latency = self.latency  # as it was when the request came
         text = self._answer_for(payload)
         usage = {
             "promptTokenCount": 7,
@@ -88,7 +95,7 @@ class GeminiStandIn:
             step = max(1, -(-len(text) // self.chunks))
             pieces = [text[i : i + step] for i in range(0, len(text), step)]
             for index, piece in enumerate(pieces):
-                await asyncio.sleep(self.latency / len(pieces))
+                await asyncio.sleep(latency / len(pieces))
                 last = index == len(pieces) - 1
                 candidate: dict[str, Any] = {
                     "content": {"role": "model", "parts": [{"text": piece}]},
@@ -106,7 +113,7 @@ class GeminiStandIn:
                     }
                 )
             return
-        await asyncio.sleep(self.latency)
+        await asyncio.sleep(latency)
         reply = {
             "candidates": [
                 {
@@ -126,6 +133,18 @@ class GeminiStandIn:
             }
         )
         await send({"type": "http.response.body", "body": json.dumps(reply).encode()})
+
+    @staticmethod
+    async def _fail(send: Send, status: int) -> None:
+        error = {"error": {"code": status, "message": "stand-in outage", "status": "UNAVAILABLE"}}
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [(b"content-type", b"application/json")],
+            }
+        )
+        await send({"type": "http.response.body", "body": json.dumps(error).encode()})
 
 
 @contextmanager

@@ -47,3 +47,9 @@ def test_serve_on_the_embedded_default(tmp_path: Path) -> None:
             time.sleep(0.05)
         assert reply["status"] == "completed"
         assert "offline" in reply["content"].lower()
+
+
+def test_worker_check_on_the_embedded_default_says_there_are_no_workers(tmp_path: Path) -> None:
+    result = cli(["worker", "--check"], cli_env(DATA_DIR=str(tmp_path)), timeout=60)
+    assert result.returncode == 2
+    assert "embedded default answers prompts in the API process" in result.stderr

@@ -15,12 +15,14 @@ from adapters.memory import (
     InMemoryRateLimiter,
 )
 from adapters.memory.user_cache import InMemoryUserCache
+from adapters.memory.workers import InMemoryWorkerRegistry
 from tests.contracts.chatroom_list_cache import ChatroomListCacheContract, page_of
 from tests.contracts.events import EventBusContract, created
 from tests.contracts.otp_store import RIGHT, OtpStoreContract, challenge
 from tests.contracts.quota_counter import QuotaCounterContract
 from tests.contracts.rate_limiter import RateLimiterContract
 from tests.contracts.user_cache import UserCacheContract
+from tests.contracts.worker_registry import WorkerRegistryContract
 
 
 class SteppingClock:
@@ -77,6 +79,12 @@ class TestInMemoryEventBus(EventBusContract):
     @pytest.fixture
     def bus(self) -> InMemoryEventBus:
         return InMemoryEventBus()
+
+
+class TestInMemoryWorkerRegistry(WorkerRegistryContract):
+    @pytest.fixture
+    def registry(self, clock: SteppingClock) -> InMemoryWorkerRegistry:
+        return InMemoryWorkerRegistry(clock)
 
 
 # What only the in-process adapters promise: bounded memory.

@@ -102,11 +102,18 @@ class RecordingQueue:
     def __init__(self, fail: bool = False) -> None:
         self.enqueued: list[object] = []
         self.fail = fail
+        self.held: set[object] = set()  # what ``holding`` says the queue holds
+        self.blind = False  # True: ``holding`` fails
 
     async def enqueue(self, reply_id: object) -> None:
         if self.fail:
             raise ConnectionError("queue down")
         self.enqueued.append(reply_id)
+
+    async def holding(self, reply_ids: object) -> set[object]:
+        if self.blind:
+            raise ConnectionError("queue cannot tell")
+        return set(self.held)
 
 
 @pytest.fixture

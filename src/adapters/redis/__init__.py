@@ -16,6 +16,7 @@ from adapters.redis.otp_store import RedisOtpStore
 from adapters.redis.quota_counter import RedisQuotaCounter
 from adapters.redis.rate_limiter import RedisRateLimiter
 from adapters.redis.user_cache import RedisUserCache
+from adapters.redis.workers import RedisWorkerRegistry
 
 __all__ = [
     "RedisChatroomListCache",
@@ -26,4 +27,5 @@ __all__ = [
     "RedisQuotaCounter",
     "RedisRateLimiter",
     "RedisUserCache",
+    "RedisWorkerRegistry",
 ]

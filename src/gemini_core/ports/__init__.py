@@ -45,6 +45,7 @@ from gemini_core.ports.chat import (
     ReplyQueue,
 )
 from gemini_core.ports.common import Clock, HealthCheck, Lease, UnitOfWork, UnitOfWorkFactory
+from gemini_core.ports.workers import WorkerInfo, WorkerRegistry
 
 __all__ = [
     "BillingEvent",
@@ -87,4 +88,6 @@ __all__ = [
     "UnitOfWorkFactory",
     "UserCache",
     "UserRepository",
+    "WorkerInfo",
+    "WorkerRegistry",
 ]

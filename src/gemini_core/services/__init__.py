@@ -3,7 +3,8 @@
 from gemini_core.services.auth import AuthService, OtpIssued, Session
 from gemini_core.services.billing import BillingService
 from gemini_core.services.chat import ChatService, PromptAccepted, RoomList
-from gemini_core.services.health import ReadinessReport, ReadinessService
+from gemini_core.services.health import ReadinessReport, ReadinessService, WorkersAlive
+from gemini_core.services.model_breaker import ModelBreaker
 from gemini_core.services.quota import QuotaService
 from gemini_core.services.replies import ReplyService
 from gemini_core.services.reply_failer import ReplyFailer
@@ -14,6 +15,7 @@ __all__ = [
     "AuthService",
     "BillingService",
     "ChatService",
+    "ModelBreaker",
     "OtpIssued",
     "PromptAccepted",
     "QuotaService",
@@ -25,4 +27,5 @@ __all__ = [
     "RoomList",
     "Session",
     "TierService",
+    "WorkersAlive",
 ]
