@@ -39,6 +39,7 @@ from gemini_core.ports import (
     TokenIssuer,
     UnitOfWorkFactory,
     UserCache,
+    WorkerRegistry,
 )
 
 
@@ -125,6 +126,11 @@ class DefaultAdapters:
         if self._redis is None:
             return memory.InMemoryLeases(self._clock)
         return redis_adapters.RedisLeases(self._redis, self._prefix)
+
+    def workers(self) -> WorkerRegistry:
+        if self._redis is None:
+            return memory.InMemoryWorkerRegistry(self._clock)
+        return redis_adapters.RedisWorkerRegistry(self._redis, self._prefix)
 
     def queue(self) -> TaskiqReplyQueue:
         settings = self._settings

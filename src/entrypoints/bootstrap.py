@@ -49,11 +49,13 @@ from gemini_core.ports import (
     TokenIssuer,
     UnitOfWorkFactory,
     UserCache,
+    WorkerRegistry,
 )
 from gemini_core.services import (
     AuthService,
     BillingService,
     ChatService,
+    ModelBreaker,
     QuotaService,
     ReadinessService,
     ReplyFailer,
@@ -61,6 +63,7 @@ from gemini_core.services import (
     ReplySweeper,
     ReplyWatcher,
     TierService,
+    WorkersAlive,
 )
 
 
@@ -81,6 +84,7 @@ class Overrides(TypedDict, total=False):
     user_cache: UserCache
     events: EventBus
     lease: Lease
+    workers: WorkerRegistry
     queue: ReplyQueue
     model: ChatModel
     billing: BillingGateway | None
@@ -101,6 +105,7 @@ _PORTS: dict[str, tuple[Any, ...]] = {
     "user_cache": (UserCache,),
     "events": (EventBus, EventPublisher, EventSubscriber),
     "lease": (Lease,),
+    "workers": (WorkerRegistry,),
     "queue": (ReplyQueue,),
     "model": (ChatModel,),
     "billing": (BillingGateway,),
@@ -132,8 +137,13 @@ def bootstrap(settings: Settings | None = None, **overrides: Unpack[Overrides]) 
     clock = overrides.get("clock") or SystemClock()
     defaults = DefaultAdapters(settings, engine, redis, clock)
     _register_adapters(container, registry, defaults, overrides)
-    registry.register(ReadinessService, instance=ReadinessService(checks))
-    _register_services(registry, settings)
+    # With Redis, separate workers answer prompts: readiness reports whether
+    # any is alive (advisory: the API still takes prompts without one).
+    advisory: list[HealthCheck] = []
+    if settings.redis_url:
+        advisory.append(WorkersAlive(registry.resolve(WorkerRegistry)))
+    registry.register(ReadinessService, instance=ReadinessService(checks, advisory))
+    _register_services(registry, settings, clock)
     return container
 
 
@@ -160,7 +170,7 @@ def _register_adapters(
             registry.register(TaskiqReplyQueue, instance=adapter)
 
 
-def _register_services(registry: punq.Container, settings: Settings) -> None:
+def _register_services(registry: punq.Container, settings: Settings, clock: Clock) -> None:
     """Services, built by punq from their constructors; only what is not a
     port (limits, texts, derived secrets) is given here."""
     one = punq.Scope.singleton
@@ -185,6 +195,7 @@ def _register_services(registry: punq.Container, settings: Settings) -> None:
         scope=one,
         system_instruction=settings.system_instruction or None,
         history_budget_chars=settings.history_budget_chars,
+        breaker=_model_breaker(settings, clock),
     )
     registry.register(
         ReplySweeper,
@@ -197,4 +208,15 @@ def _register_services(registry: punq.Container, settings: Settings) -> None:
         scope=one,
         gateway=cast(BillingGateway | None, registry.resolve(BillingGateway)),
         public_url=settings.public_url,
+    )
+
+
+def _model_breaker(settings: Settings, clock: Clock) -> ModelBreaker | None:
+    """One per process (per container), around every model call it makes."""
+    if not settings.model_breaker_failures:
+        return None
+    return ModelBreaker(
+        clock,
+        failures=settings.model_breaker_failures,
+        cooldown_seconds=settings.model_breaker_cooldown,
     )

@@ -1,4 +1,4 @@
-"""The ``gemini-clone`` command: serve, worker, migrate."""
+"""The ``gemini-clone`` command: serve, worker (and worker --check), migrate."""
 
 from __future__ import annotations
 
@@ -67,7 +67,10 @@ def _migrate(settings: Settings, _args: argparse.Namespace) -> int:
 
 
 def _worker(settings: Settings, args: argparse.Namespace) -> int:
-    from entrypoints.worker import run_worker
+    from entrypoints.worker import check_workers, run_worker
+
+    if args.check:
+        return check_workers(settings)
 
     return run_worker(settings, concurrency=args.concurrency, processes=args.processes)
 
@@ -87,6 +90,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--concurrency", type=int, default=None, help="replies in flight per process"
     )
     worker.add_argument("--processes", type=int, default=1, help="worker processes")
+    worker.add_argument(
+        "--check",
+        action="store_true",
+        help="list the live workers and exit: 0 when any is alive, 1 when none is",
+    )
     worker.set_defaults(run=_worker)
     migrate = commands.add_parser("migrate", help="bring the database schema up to date")
     migrate.set_defaults(run=_migrate)

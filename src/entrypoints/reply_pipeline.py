@@ -19,20 +19,24 @@ from collections.abc import AsyncIterator
 
 from adapters.taskiq import TaskiqReplyQueue
 from entrypoints.container import Container
+from gemini_core.errors import ServiceUnavailable
 from gemini_core.services import ReplyService, ReplySweeper
 
 logger = logging.getLogger("gemini_clone.replies")
 
 
 @contextlib.asynccontextmanager
-async def consuming_replies(container: Container, *, worker: bool) -> AsyncIterator[None]:
+async def consuming_replies(
+    container: Container, *, worker: bool, capacity: int | None = None
+) -> AsyncIterator[None]:
     """Start the Taskiq queue, if the deployment uses one (a test may
-    override the queue with something that needs no starting)."""
+    override the queue with something that needs no starting); a worker
+    runs at most ``capacity`` replies at once."""
     queue = container.resolve_optional(TaskiqReplyQueue)
     if queue is None:
         yield
         return
-    await queue.start(container.resolve(ReplyService), worker=worker)
+    await queue.start(container.resolve(ReplyService), worker=worker, capacity=capacity)
     try:
         yield
     finally:
@@ -50,9 +54,16 @@ async def sweeping(container: Container, interval_seconds: float) -> AsyncIterat
 
 
 async def sweep_forever(sweeper: ReplySweeper, interval_seconds: float) -> None:
+    failing = False
     while True:
         await asyncio.sleep(interval_seconds)
         try:
             await sweeper.run_round(interval_seconds)
+            failing = False
+        except ServiceUnavailable as exc:
+            # An outage: said once, not every round while it lasts.
+            if not failing:
+                logger.warning("reply sweep skipped (%s); will try again", exc)
+            failing = True
         except Exception:
             logger.exception("reply sweep failed; will try again")

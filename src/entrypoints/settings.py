@@ -76,16 +76,29 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     max_event_streams_per_user: int = 10
     worker_concurrency: int = 100
     log_level: str = "INFO"
-    # Seconds a reply may stay pending before the sweep re-enqueues it, and
-    # before it gives up and fails it.
-    # A reply's task unacknowledged this long is handed to another worker;
-    # must exceed REPLY_DEADLINE_SECONDS so a healthy slow reply runs once.
-    # Unset: the deadline plus 30 s.
-    reply_redeliver_after: float = 0.0
+    # -- replies that nothing may lose or leave stuck (docs/OPERATIONS.md) --
+    # A live worker renews its claim on the replies it runs every fifth of
+    # REPLY_REDELIVER_AFTER; a reply whose worker stayed silent that long
+    # (killed, or stuck) is handed to another worker. A healthy slow reply
+    # keeps its claim however long it runs, so this is independent of
+    # REPLY_DEADLINE_SECONDS.
+    reply_redeliver_after: float = 15.0
+    # How often each worker looks for silent replies to take over.
     reclaim_interval: float = 5.0
-    reply_requeue_after: float = 180.0
+    # A reply pending this long that the queue no longer holds (lost with a
+    # Redis restart, or never enqueued) is enqueued again by the sweep...
+    reply_requeue_after: float = 30.0
+    # ...and one pending this long is failed, its quota given back; must
+    # exceed REPLY_DEADLINE_SECONDS.
     reply_fail_after: float = 900.0
     sweep_interval: float = 30.0
+    # Each worker's heartbeat; a beat lives three intervals.
+    worker_heartbeat_interval: float = 5.0
+    # After this many replies in a row fail the way a model outage does, a
+    # process fails replies at once for MODEL_BREAKER_COOLDOWN seconds, then
+    # lets one probe. 0 turns the breaker off.
+    model_breaker_failures: int = 5
+    model_breaker_cooldown: float = 30.0
 
     @property
     def is_production(self) -> bool:
@@ -199,6 +212,9 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], object]]] = {
     "REPLY_REQUEUE_AFTER": ("reply_requeue_after", _float),
     "REPLY_FAIL_AFTER": ("reply_fail_after", _float),
     "SWEEP_INTERVAL": ("sweep_interval", _float),
+    "WORKER_HEARTBEAT_INTERVAL": ("worker_heartbeat_interval", _float),
+    "MODEL_BREAKER_FAILURES": ("model_breaker_failures", _int(0)),
+    "MODEL_BREAKER_COOLDOWN": ("model_breaker_cooldown", _float),
 }
 _ALIASES = {"DOMAIN": "PUBLIC_URL"}
 
@@ -244,24 +260,30 @@ def startup_warnings(settings: Settings) -> list[str]:
     return production_rules.warnings(settings)
 
 
+MIN_REDELIVER_AFTER = 3.0
+
+
 def _check_reply_timing(settings: Settings) -> list[str]:
     problems = []
-    deadline = settings.reply_deadline_seconds
-    if settings.reply_redeliver_after and settings.reply_redeliver_after <= deadline:
+    if settings.reply_redeliver_after < MIN_REDELIVER_AFTER:
         problems.append(
-            "REPLY_REDELIVER_AFTER: must exceed REPLY_DEADLINE_SECONDS, or a slow reply "
-            "would be handed to a second worker while the first still runs it"
+            f"REPLY_REDELIVER_AFTER: must be at least {MIN_REDELIVER_AFTER:g} seconds: live "
+            "workers renew their claim every fifth of it, and a shorter silence than a "
+            "network hiccup would hand a healthy reply to a second worker"
         )
-    if settings.reply_requeue_after <= deadline:
-        problems.append("REPLY_REQUEUE_AFTER: must exceed REPLY_DEADLINE_SECONDS")
+    if settings.reply_fail_after <= settings.reply_deadline_seconds:
+        problems.append(
+            "REPLY_FAIL_AFTER: must exceed REPLY_DEADLINE_SECONDS, or the sweep would fail "
+            "a reply that is still being answered"
+        )
+    if settings.reply_fail_after <= settings.reply_requeue_after:
+        problems.append("REPLY_FAIL_AFTER: must exceed REPLY_REQUEUE_AFTER")
     return problems
 
 
 def _with_defaults(settings: Settings) -> Settings:
-    """Fill what is derived: the embedded default's paths, redelivery timing."""
+    """Fill what is derived: the embedded default's paths and secret."""
     changes: dict[str, object] = {}
-    if not settings.reply_redeliver_after:
-        changes["reply_redeliver_after"] = settings.reply_deadline_seconds + 30.0
     if not settings.database_url:
         path = (settings.data_dir / "gemini-clone.sqlite3").resolve()
         changes["database_url"] = f"sqlite+aiosqlite:///{path}"

@@ -5,15 +5,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import sys
 
 from taskiq.acks import AcknowledgeType
 from taskiq.receiver import Receiver
 
 from adapters.taskiq import TaskiqReplyQueue
 from entrypoints.bootstrap import bootstrap
+from entrypoints.heartbeat import BEATS_PER_TTL, describe, heartbeating
 from entrypoints.reply_pipeline import consuming_replies, sweeping
 from entrypoints.settings import Settings, startup_warnings
 from entrypoints.supervisor import Supervisor
+from gemini_core.errors import ServiceUnavailable
+from gemini_core.ports import Clock, WorkerInfo, WorkerRegistry
 
 logger = logging.getLogger("gemini_clone.worker")
 
@@ -67,11 +71,58 @@ async def _serve_replies(settings: Settings, in_flight: int) -> None:
             ack_type=AcknowledgeType.WHEN_SAVED,
             wait_tasks_timeout=settings.reply_deadline_seconds + 5,
             propagate_exceptions=False,
+            run_startup=False,  # consuming_replies starts the broker
         )
         async with (
-            consuming_replies(container, worker=True),
+            consuming_replies(container, worker=True, capacity=in_flight),
             sweeping(container, settings.sweep_interval),
+            heartbeating(
+                container.resolve(WorkerRegistry),  # type: ignore[type-abstract]
+                container.resolve(Clock),  # type: ignore[type-abstract]
+                lambda: queue.in_flight,
+                settings.worker_heartbeat_interval,
+            ) as me,
         ):
-            logger.info("worker ready: %d replies in flight at most", in_flight)
+            logger.info(
+                "worker ready (id %s, pid %d): %d replies in flight at most",
+                me.id,
+                me.pid,
+                in_flight,
+            )
             await receiver.listen(stop)
         logger.info("worker stopped")
+
+
+def check_workers(settings: Settings) -> int:
+    """``worker --check``: 0 and the live workers listed on stdout when any
+    is alive; 1 with the reason on stderr when none is (or Redis cannot be
+    asked); 2 when the deployment has no separate workers."""
+    if not settings.redis_url:
+        print(
+            "gemini-clone: no REDIS_URL: the embedded default answers prompts in the API "
+            "process itself; there are no separate workers to check",
+            file=sys.stderr,
+        )
+        return 2
+
+    async def ask() -> list[WorkerInfo]:
+        async with bootstrap(settings) as container:
+            registry = container.resolve(WorkerRegistry)  # type: ignore[type-abstract]
+            return await registry.alive()
+
+    try:
+        workers = asyncio.run(ask())
+    except ServiceUnavailable as exc:
+        print(f"gemini-clone: cannot ask Redis which workers are alive: {exc}", file=sys.stderr)
+        return 1
+    if not workers:
+        ttl = settings.worker_heartbeat_interval * BEATS_PER_TTL
+        print(
+            f"gemini-clone: no reply worker is alive (none has sent a heartbeat in the "
+            f"last {ttl:g} s); prompts wait in the queue until one starts",
+            file=sys.stderr,
+        )
+        return 1
+    for worker in workers:
+        print(describe(worker))
+    return 0

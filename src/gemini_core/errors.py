@@ -198,10 +198,16 @@ class ServiceUnavailable(DomainError):
 
 class ModelError(DomainError):
     """The chat model could not produce a reply (the adapter has already
-    retried whatever was worth retrying)."""
+    retried whatever was worth retrying). ``retryable`` says the model looked
+    unavailable (timeouts, 5xx and 429s past the retries), so the same request
+    may well succeed later; the model's circuit breaker counts only those."""
 
     code = "model_error"
     default_message = "the model could not answer"
+
+    def __init__(self, message: str | None = None, *, retryable: bool = False) -> None:
+        super().__init__(message)
+        self.retryable = retryable
 
 
 class ModelRefused(ModelError):
@@ -209,3 +215,14 @@ class ModelRefused(ModelError):
 
     code = "model_refused"
     default_message = "the model declined to answer this prompt"
+
+
+class ModelUnavailable(ModelError):
+    """The model has been failing and this process is not calling it for a
+    while (its circuit breaker is open); a later prompt may well succeed."""
+
+    code = "model_unavailable"
+    default_message = "the model is unavailable; try again shortly"
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message, retryable=True)

@@ -18,6 +18,7 @@ import redis
 import redis.asyncio as aioredis
 
 from adapters.sqlalchemy import create_engine, upgrade_schema
+from tests.support.throwaway_redis import ThrowawayRedis
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -99,3 +100,21 @@ async def migrated_database(postgres_database: str) -> str:
     finally:
         await engine.dispose()
     return postgres_database
+
+
+@pytest.fixture
+def throwaway_redis(redis_server_url: str) -> Iterator[ThrowawayRedis]:
+    """A redis-server of this test's own, to pause, restart or stop at will;
+    the shared one is never touched (``redis_server_url`` only makes CI
+    insist on Redis)."""
+    server = ThrowawayRedis()
+    try:
+        server.start()
+    except FileNotFoundError as error:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI is set and redis-server is not on PATH: {error}")
+        pytest.skip(f"redis-server is not on PATH: {error}")
+    try:
+        yield server
+    finally:
+        server.stop()

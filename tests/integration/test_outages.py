@@ -11,26 +11,22 @@ a functional bound that proves the short timeouts, not a benchmark.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import os
-import signal
 import socket
-import subprocess
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Iterator
+from collections.abc import AsyncIterator, Awaitable
 from pathlib import Path
 
 import httpx
 import psycopg
 import pytest
-import redis
 from sqlalchemy.engine import make_url
 
 from adapters.jwt_tokens import JwtTokenIssuer
 from adapters.redis.outage import OPEN_SECONDS
 from tests.support.api import assert_error, login, make_settings, running_app
 from tests.support.fakes import ScriptedModel, cheap_hasher
+from tests.support.throwaway_redis import ThrowawayRedis
 
 pytestmark = pytest.mark.integration
 
@@ -54,66 +50,6 @@ async def timed(call: Awaitable[httpx.Response]) -> httpx.Response:
 
 
 # -- Redis --------------------------------------------------------------------
-
-
-class ThrowawayRedis:
-    def __init__(self, process: subprocess.Popen[bytes], port: int) -> None:
-        self.process = process
-        self.url = f"redis://127.0.0.1:{port}/0"
-
-    def pause(self) -> None:
-        os.kill(self.process.pid, signal.SIGSTOP)
-
-    def resume(self) -> None:
-        os.kill(self.process.pid, signal.SIGCONT)
-
-
-@pytest.fixture
-def throwaway_redis(redis_server_url: str) -> Iterator[ThrowawayRedis]:
-    """A redis-server of this test's own, to pause at will; the shared one is
-    never touched (``redis_server_url`` only makes CI insist on Redis)."""
-    port = free_port()
-    try:
-        process = subprocess.Popen(
-            [
-                "redis-server",
-                "--port",
-                str(port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-    except FileNotFoundError as error:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI is set and redis-server is not on PATH: {error}")
-        pytest.skip(f"redis-server is not on PATH: {error}")
-    server = ThrowawayRedis(process, port)
-    try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                redis.Redis.from_url(server.url, socket_timeout=1).ping()
-                break
-            except redis.ConnectionError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
-        yield server
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            server.resume()
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 async def test_a_paused_redis_degrades_and_recovers_without_a_restart(

@@ -21,6 +21,7 @@ from adapters.redis import (
     RedisRateLimiter,
 )
 from adapters.redis.user_cache import RedisUserCache
+from adapters.redis.workers import RedisWorkerRegistry
 from gemini_core.errors import ServiceUnavailable
 from gemini_core.utc import utc_day
 from tests.contracts.chatroom_list_cache import ChatroomListCacheContract, page_of
@@ -30,6 +31,7 @@ from tests.contracts.otp_store import OtpStoreContract, challenge
 from tests.contracts.quota_counter import QuotaCounterContract
 from tests.contracts.rate_limiter import RateLimiterContract
 from tests.contracts.user_cache import UserCacheContract
+from tests.contracts.worker_registry import WorkerRegistryContract
 
 pytestmark = pytest.mark.integration
 
@@ -89,6 +91,12 @@ class TestRedisLeases(LeaseContract):
     @pytest.fixture
     def lease(self, redis_client: aioredis.Redis, redis_prefix: str) -> RedisLeases:
         return RedisLeases(redis_client, redis_prefix)
+
+
+class TestRedisWorkerRegistry(WorkerRegistryContract):
+    @pytest.fixture
+    def registry(self, redis_client: aioredis.Redis, redis_prefix: str) -> RedisWorkerRegistry:
+        return RedisWorkerRegistry(redis_client, prefix=redis_prefix)
 
 
 # What only the Redis adapters promise.

@@ -98,11 +98,18 @@ class RecordingQueue:
     def __init__(self, fail: bool = False) -> None:
         self.enqueued: list[uuid.UUID] = []
         self.fail = fail
+        self.held: set[uuid.UUID] = set()  # what ``holding`` says the queue holds
+        self.blind = False  # True: ``holding`` fails
 
     async def enqueue(self, reply_id: uuid.UUID) -> None:
         if self.fail:
             raise ConnectionError("queue down")
         self.enqueued.append(reply_id)
+
+    async def holding(self, reply_ids: object) -> set[uuid.UUID]:
+        if self.blind:
+            raise ConnectionError("queue cannot tell")
+        return set(self.held)
 
 
 class FakeBillingGateway:

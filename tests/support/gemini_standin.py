@@ -87,6 +87,7 @@ class GeminiStandIn:
         if self.fail_with is not None:
             await self._fail(send, self.fail_with)
             return
+        latency = self.latency  # as it was when the request came
         text = self._answer_for(payload)
         usage = {
             "promptTokenCount": 7,
@@ -104,7 +105,7 @@ class GeminiStandIn:
             step = max(1, -(-len(text) // self.chunks))
             pieces = [text[i : i + step] for i in range(0, len(text), step)]
             for index, piece in enumerate(pieces):
-                await asyncio.sleep(self.latency / len(pieces))
+                await asyncio.sleep(latency / len(pieces))
                 last = index == len(pieces) - 1
                 candidate: dict[str, Any] = {
                     "content": {"role": "model", "parts": [{"text": piece}]},
@@ -122,7 +123,7 @@ class GeminiStandIn:
                     }
                 )
             return
-        await asyncio.sleep(self.latency)
+        await asyncio.sleep(latency)
         reply = {
             "candidates": [
                 {

@@ -29,6 +29,9 @@ class BrokenQueue:
     async def enqueue(self, reply_id: uuid.UUID) -> None:
         raise ConnectionError("queue down")
 
+    async def holding(self, reply_ids: object) -> set[uuid.UUID]:
+        raise ConnectionError("queue down")
+
 
 @pytest.fixture
 async def broken_client(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:

@@ -73,3 +73,9 @@ def test_production_refuses_sqlite_behind_several_processes(tmp_path: Path) -> N
         assert result.returncode == 2, result.stderr
         (problem,) = [line.strip() for line in result.stderr.splitlines()[1:]]
         assert problem.startswith("DATABASE_URL: SQLite serves one process only")
+
+
+def test_worker_check_on_the_embedded_default_says_there_are_no_workers(tmp_path: Path) -> None:
+    result = cli(["worker", "--check"], cli_env(DATA_DIR=str(tmp_path)), timeout=60)
+    assert result.returncode == 2
+    assert "embedded default answers prompts in the API process" in result.stderr

@@ -588,6 +588,7 @@ async def test_client_errors_are_not_retried_and_say_why(
         await run(make(gemini, model="gemini-9-ultra"))
 
     assert caught.value.message == message
+    assert caught.value.retryable is False  # the model is up: no breaker count
     assert len(gemini.requests) == 1
     assert fake_time.sleeps == []
 
@@ -643,6 +644,7 @@ async def test_total_deadline_covers_attempts_and_waits(make: Factory, fake_time
         await run(model)
 
     assert caught.value.message == "the model did not answer in time"
+    assert caught.value.retryable is True  # looks like an outage: the breaker counts it
     # Waits of 1, 2 and 4 s fit in 10 s; the next (8 s) would pass the deadline.
     assert fake_time.sleeps == [1.0, 2.0, 4.0]
     assert len(gemini.requests) == 4

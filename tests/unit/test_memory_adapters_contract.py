@@ -17,6 +17,7 @@ from adapters.memory import (
 )
 from adapters.memory.expiry import ExpirySweep
 from adapters.memory.user_cache import InMemoryUserCache
+from adapters.memory.workers import InMemoryWorkerRegistry
 from tests.contracts.chatroom_list_cache import ChatroomListCacheContract, page_of
 from tests.contracts.events import EventBusContract, created
 from tests.contracts.lease import LeaseContract
@@ -24,6 +25,7 @@ from tests.contracts.otp_store import RIGHT, OtpStoreContract, challenge
 from tests.contracts.quota_counter import QuotaCounterContract
 from tests.contracts.rate_limiter import RateLimiterContract
 from tests.contracts.user_cache import UserCacheContract
+from tests.contracts.worker_registry import WorkerRegistryContract
 
 
 class SteppingClock:
@@ -96,6 +98,12 @@ async def test_an_in_memory_lease_is_held_for_exactly_its_seconds(clock: Steppin
     assert await leases.acquire("sweep", 30) is False
     await clock.advance(0.001)
     assert await leases.acquire("sweep", 30) is True
+
+
+class TestInMemoryWorkerRegistry(WorkerRegistryContract):
+    @pytest.fixture
+    def registry(self, clock: SteppingClock) -> InMemoryWorkerRegistry:
+        return InMemoryWorkerRegistry(clock)
 
 
 # What only the in-process adapters promise: bounded memory.

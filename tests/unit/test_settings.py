@@ -258,3 +258,34 @@ async def test_the_api_warns_at_start_up_in_demo_mode(
 def test_domain_is_an_alias_of_public_url(tmp_path: Path) -> None:
     settings = load_settings({"DATA_DIR": str(tmp_path), "DOMAIN": "https://chat.example.com/"})
     assert settings.public_url == "https://chat.example.com"
+
+
+def test_reply_timing_defaults_need_no_relation_to_the_deadline(tmp_path: Path) -> None:
+    settings = load_settings({"DATA_DIR": str(tmp_path)})
+    # A killed worker's reply is redelivered after a short silence; live
+    # workers renew their claim, so a slow reply is not.
+    assert settings.reply_redeliver_after <= 20
+    assert settings.reply_requeue_after <= 60
+    assert settings.reply_fail_after > settings.reply_deadline_seconds
+    long = load_settings({"DATA_DIR": str(tmp_path), "REPLY_DEADLINE_SECONDS": "300"})
+    assert long.reply_redeliver_after == settings.reply_redeliver_after
+    assert (settings.model_breaker_failures, settings.model_breaker_cooldown) == (5, 30.0)
+    assert settings.worker_heartbeat_interval == 5.0
+
+
+@pytest.mark.parametrize(
+    ("env", "variable"),
+    [
+        ({"REPLY_REDELIVER_AFTER": "1"}, "REPLY_REDELIVER_AFTER"),
+        ({"REPLY_DEADLINE_SECONDS": "900"}, "REPLY_FAIL_AFTER"),
+        ({"REPLY_REQUEUE_AFTER": "60", "REPLY_FAIL_AFTER": "60"}, "REPLY_FAIL_AFTER"),
+        ({"MODEL_BREAKER_FAILURES": "-1"}, "MODEL_BREAKER_FAILURES"),
+        ({"MODEL_BREAKER_COOLDOWN": "0"}, "MODEL_BREAKER_COOLDOWN"),
+        ({"WORKER_HEARTBEAT_INTERVAL": "soon"}, "WORKER_HEARTBEAT_INTERVAL"),
+    ],
+)
+def test_reply_timing_that_cannot_work_is_refused(
+    tmp_path: Path, env: dict[str, str], variable: str
+) -> None:
+    with pytest.raises(SettingsError, match=f"^{variable}:"):
+        load_settings({"DATA_DIR": str(tmp_path), **env})

@@ -120,7 +120,7 @@ class GeminiChatModel:
             except Transient as failure:
                 if attempt >= config.max_attempts:
                     raise ModelError(
-                        f"{failure.reason}; gave up after {attempt} attempts"
+                        f"{failure.reason}; gave up after {attempt} attempts", retryable=True
                     ) from failure
                 delay = self._policy.delay(attempt, failure.retry_after, self._random)
                 if self._clock() + delay >= deadline:

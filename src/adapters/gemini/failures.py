@@ -96,7 +96,7 @@ def transport_failure(exc: Exception) -> Transient:
 
 
 def deadline_error() -> ModelError:
-    return ModelError("the model did not answer in time")
+    return ModelError("the model did not answer in time", retryable=True)
 
 
 def _clip(text: str, limit: int = 300) -> str:

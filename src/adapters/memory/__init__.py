@@ -12,6 +12,7 @@ from adapters.memory.otp_store import InMemoryOtpStore
 from adapters.memory.quota_counter import InMemoryQuotaCounter
 from adapters.memory.rate_limiter import InMemoryRateLimiter
 from adapters.memory.user_cache import InMemoryUserCache
+from adapters.memory.workers import InMemoryWorkerRegistry
 
 __all__ = [
     "InMemoryChatroomListCache",
@@ -21,4 +22,5 @@ __all__ = [
     "InMemoryQuotaCounter",
     "InMemoryRateLimiter",
     "InMemoryUserCache",
+    "InMemoryWorkerRegistry",
 ]

@@ -17,6 +17,7 @@ from adapters.redis.otp_store import RedisOtpStore
 from adapters.redis.quota_counter import RedisQuotaCounter
 from adapters.redis.rate_limiter import RedisRateLimiter
 from adapters.redis.user_cache import RedisUserCache
+from adapters.redis.workers import RedisWorkerRegistry
 
 __all__ = [
     "RedisChatroomListCache",
@@ -27,4 +28,5 @@ __all__ = [
     "RedisQuotaCounter",
     "RedisRateLimiter",
     "RedisUserCache",
+    "RedisWorkerRegistry",
 ]

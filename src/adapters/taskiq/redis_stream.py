@@ -1,37 +1,65 @@
-"""The production reply queue: a Redis stream that loses nothing.
+"""The production reply queue: a Redis stream that loses nothing and
+outlives Redis's outages.
 
 taskiq-redis's ``RedisStreamBroker`` reclaims messages a dead consumer left
-unacknowledged only after it has read a new one, so a crashed worker's reply
-would wait for the next prompt. This broker reclaims on its own clock as
-well, and deletes a message once acknowledged so the stream stays small.
+unacknowledged only after it has read a new one, and its listen loop ends
+(and the worker with it) at the first Redis error. This broker
+
+- rides out stalls and restarts of any length: it retries with backoff,
+  logs once when Redis stops answering (WARNING) and once when it answers
+  again (INFO), and makes the consumer group again if Redis lost it;
+- renews its claim on the entries it holds every ``redeliver_after / 5``
+  seconds (XCLAIM ... JUSTID resets their idle time), so another worker
+  reclaims (XAUTOCLAIM) only what a dead or stuck worker left silent for
+  ``redeliver_after`` seconds, whether or not new messages arrive — a
+  healthy slow reply is never handed to a second worker;
+- reads no more than it has room for, so entries it cannot start yet stay
+  in the stream for other workers;
+- acknowledges with XACK and XDEL in one round trip (so the stream holds
+  exactly the entries still waiting or being worked on), retries an
+  acknowledgement that Redis was not there to take, and caps the stream at
+  ``maxlen`` entries (approximate) as a last bound;
+- blocks on XREADGROUP for at most ``xread_block`` ms, so a stop request is
+  noticed quickly.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import AsyncGenerator, Awaitable, Callable
+from collections import deque
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError, ResponseError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from taskiq import AckableMessage
 from taskiq_redis import RedisStreamBroker
 
+from adapters.taskiq.outage import Outage
+
 logger = logging.getLogger(__name__)
+
+OUTAGE_ERRORS = (RedisConnectionError, RedisTimeoutError, OSError)
+# The listen loop also waits out what Redis answers while it cannot serve
+# (LOADING, READONLY during a failover, BUSY): exiting would help nobody.
+LISTEN_ERRORS = (RedisError, OSError)
+RENEWALS_PER_SILENCE = 5
+SCAN_BATCH = 1000
+Entry = tuple[str, bytes]
+
+
+def _text(value: str | bytes) -> str:
+    return value.decode() if isinstance(value, bytes) else value
 
 
 class ReclaimingRedisStreamBroker(RedisStreamBroker):
-    """A ``RedisStreamBroker`` that
-
-    - reclaims (XAUTOCLAIM) entries idle longer than ``redeliver_after`` every
-      ``reclaim_interval`` seconds, whether or not new messages arrive. The
-      idle time must exceed a reply's whole budget, so a healthy slow reply
-      is never handed to a second worker;
-    - acknowledges with XACK and XDEL in one round trip, and caps the stream
-      at ``maxlen`` entries (approximate) as a last bound;
-    - blocks on XREADGROUP for at most ``xread_block`` ms, so a stop request is
-      noticed quickly.
-    """
+    """A ``RedisStreamBroker`` that keeps going through Redis outages and
+    tells a dead worker's entries from a slow worker's (see the module)."""
 
     def __init__(
         self,
@@ -49,51 +77,134 @@ class ReclaimingRedisStreamBroker(RedisStreamBroker):
             queue_name=queue_name,
             consumer_group_name=f"{queue_name}:workers",
             # New consumer groups start at the beginning of the stream, so a
-            # message enqueued before the first worker ever started is seen.
+            # message enqueued before the first worker ever started (or
+            # before the group was made again) is seen.
             consumer_id="0",
             maxlen=maxlen,
             approximate=True,
             xread_block=xread_block_ms,
             idle_timeout=int(redeliver_after * 1000),
-            unacknowledged_lock_timeout=5.0,
             **connection_kwargs,
         )
         self.reclaim_interval = reclaim_interval
+        self.renew_interval = redeliver_after / RENEWALS_PER_SILENCE
+        # Replies this process runs at most at once; reads never exceed the room left.
+        self.capacity: int | None = None
+        self._claimed: set[str] = set()  # read here and not yet acknowledged
+        self._unacked: set[str] = set()  # finished; the acknowledgement found Redis down
+        self._next_reclaim = 0.0
+        self._outage = Outage()
+        self._renew_now = asyncio.Event()
+        self._renewer: asyncio.Task[None] | None = None
+
+    @property
+    def in_flight(self) -> int:
+        """Entries this process holds: being worked on, or about to be."""
+        return len(self._claimed)
+
+    async def startup(self) -> None:
+        """Make the consumer group (if Redis answers: otherwise the listen
+        loop makes it once it does) and, in a worker, start renewing claims."""
+        try:
+            await super().startup()
+        except OUTAGE_ERRORS as exc:
+            # Carry on: the listen loop waits for Redis and makes the group.
+            self._outage.started(exc)
+        if self.is_worker_process and self._renewer is None:
+            self._renewer = asyncio.create_task(self._renew_forever())
+
+    async def shutdown(self) -> None:
+        if self._renewer is not None:
+            self._renewer.cancel()
+            await asyncio.gather(self._renewer, return_exceptions=True)
+            self._renewer = None
+        await super().shutdown()
 
     def _ack_generator(self, id: str, queue_name: str) -> Callable[[], Awaitable[None]]:
         async def ack() -> None:
-            async with Redis(connection_pool=self.connection_pool) as conn:
-                pipe = conn.pipeline(transaction=True)
-                pipe.xack(queue_name, self.consumer_group_name, id)
-                pipe.xdel(queue_name, id)
-                await pipe.execute()
+            self._claimed.discard(id)
+            try:
+                async with Redis(connection_pool=self.connection_pool) as conn:
+                    await self._acknowledge(conn, id)
+            except OUTAGE_ERRORS:
+                self._unacked.add(id)  # the renewal loop tries again
 
         return ack
 
-    async def listen(self) -> AsyncGenerator[AckableMessage, None]:
-        async with Redis(connection_pool=self.connection_pool) as conn:
-            next_reclaim = 0.0
-            while True:
-                if time.monotonic() >= next_reclaim:
-                    next_reclaim = time.monotonic() + self.reclaim_interval
-                    async for message in self._reclaim(conn):
-                        yield message
-                fetched: Any = await conn.xreadgroup(
-                    self.consumer_group_name,
-                    self.consumer_name,
-                    {self.queue_name: ">"},
-                    block=self.block,
-                    count=self.count,
-                )
-                for stream, entries in fetched or []:
-                    for entry_id, fields in entries:
-                        yield AckableMessage(
-                            data=fields[b"data"],
-                            ack=self._ack_generator(id=entry_id, queue_name=stream),
-                        )
+    async def _acknowledge(self, conn: Redis, entry_id: str) -> None:
+        pipe = conn.pipeline(transaction=True)
+        pipe.xack(self.queue_name, self.consumer_group_name, entry_id)
+        pipe.xdel(self.queue_name, entry_id)
+        try:
+            await pipe.execute()
+        except ResponseError as exc:
+            # NOGROUP: Redis lost the stream; there is nothing left to acknowledge.
+            logger.debug("acknowledging %s: %s", entry_id, exc)
+        self._unacked.discard(entry_id)
 
-    async def _reclaim(self, conn: Redis) -> AsyncGenerator[AckableMessage, None]:
-        start = "0-0"
+    async def listen(self) -> AsyncGenerator[AckableMessage, None]:
+        buffered: deque[Entry] = deque()
+        try:
+            async with Redis(connection_pool=self.connection_pool) as conn:
+                while True:
+                    if not buffered:
+                        await self._fetch(conn, buffered)
+                        continue
+                    entry_id, data = buffered.popleft()
+                    yield AckableMessage(
+                        data=data, ack=self._ack_generator(id=entry_id, queue_name=self.queue_name)
+                    )
+        finally:
+            # Read but never started here: leave them to the reclaim.
+            for entry_id, _ in buffered:
+                self._claimed.discard(entry_id)
+
+    async def _fetch(self, conn: Redis, into: deque[Entry]) -> None:
+        """Reclaim (when due) and read new entries into ``into``, waiting
+        out an outage."""
+        try:
+            await self._fetch_once(conn, into)
+        except LISTEN_ERRORS as exc:
+            await self._outage.wait_out(exc)
+            return
+        if self._outage.over():
+            # Renewals could not reach Redis either: let every live worker
+            # renew its claims before anything silent is taken as dead.
+            self._renew_now.set()
+            self._next_reclaim = time.monotonic() + 2 * self.renew_interval
+
+    async def _fetch_once(self, conn: Redis, into: deque[Entry]) -> None:
+        try:
+            if time.monotonic() >= self._next_reclaim:
+                self._next_reclaim = time.monotonic() + self.reclaim_interval
+                await self._reclaim(conn, into)
+            if not into:
+                await self._read(conn, into)
+        except ResponseError as exc:
+            if "NOGROUP" not in str(exc):
+                raise
+            await self._make_group_again()
+
+    def _room(self) -> int:
+        room = self.count or 100
+        if self.capacity is not None:
+            room = min(room, self.capacity - len(self._claimed))
+        return max(1, room)
+
+    async def _read(self, conn: Redis, into: deque[Entry]) -> None:
+        fetched: Any = await conn.xreadgroup(
+            self.consumer_group_name,
+            self.consumer_name,
+            {self.queue_name: ">"},
+            block=self.block,
+            count=self._room(),
+        )
+        for _stream, entries in fetched or []:
+            for entry_id, fields in entries:
+                self._hold(into, _text(entry_id), fields)
+
+    async def _reclaim(self, conn: Redis, into: deque[Entry]) -> None:
+        start: Any = "0-0"
         while True:
             result: Any = await conn.xautoclaim(
                 self.queue_name,
@@ -101,16 +212,64 @@ class ReclaimingRedisStreamBroker(RedisStreamBroker):
                 self.consumer_name,
                 min_idle_time=self.idle_timeout,
                 start_id=start,
-                count=self.unacknowledged_batch_size,
+                count=self._room(),
             )
             start, claimed = result[0], result[1]
             for entry_id, fields in claimed:
-                if not fields:  # trimmed away meanwhile; nothing to run
-                    continue
-                logger.warning("reclaimed reply task %s left by a stopped worker", entry_id)
-                yield AckableMessage(
-                    data=fields[b"data"],
-                    ack=self._ack_generator(id=entry_id, queue_name=self.queue_name),
-                )
-            if start in (b"0-0", "0-0"):
+                if fields:  # else trimmed away meanwhile; nothing to run
+                    logger.warning("reclaimed reply task %s left by a stopped worker", entry_id)
+                    self._hold(into, _text(entry_id), fields)
+            if _text(start) == "0-0" or len(into) >= self._room():
                 return
+
+    def _hold(self, into: deque[Entry], entry_id: str, fields: dict[bytes, bytes]) -> None:
+        self._claimed.add(entry_id)
+        into.append((entry_id, fields[b"data"]))
+
+    async def _make_group_again(self) -> None:
+        await self._declare_consumer_group()
+        logger.warning(
+            "the reply stream's consumer group was missing (Redis restarted without its "
+            "data?); made it again. The sweep re-enqueues replies the stream lost"
+        )
+
+    async def _renew_forever(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._renew_now.wait(), self.renew_interval)
+            self._renew_now.clear()
+            try:
+                await self._renew()
+            except (ResponseError, *OUTAGE_ERRORS) as exc:
+                logger.debug("renewing claims failed (%s); the listen loop reports outages", exc)
+
+    async def _renew(self) -> None:
+        """Acknowledge what could not be, then reset the idle time of every
+        entry still held, so no other worker reclaims it."""
+        async with Redis(connection_pool=self.connection_pool) as conn:
+            for entry_id in list(self._unacked):
+                await self._acknowledge(conn, entry_id)
+            held: list[int | bytes | str | memoryview[int]] = list(self._claimed)
+            for first in range(0, len(held), 500):
+                await conn.xclaim(
+                    self.queue_name,
+                    self.consumer_group_name,
+                    self.consumer_name,
+                    min_idle_time=0,
+                    message_ids=held[first : first + 500],
+                    justid=True,
+                )
+
+    async def entries(self) -> AsyncIterator[bytes]:
+        """The data of every entry in the stream: waiting or being worked on
+        (acknowledged entries are deleted)."""
+        async with Redis(connection_pool=self.connection_pool) as conn:
+            start = "-"
+            while True:
+                batch: Any = await conn.xrange(self.queue_name, start, "+", count=SCAN_BATCH)
+                for _entry_id, fields in batch:
+                    if b"data" in fields:
+                        yield fields[b"data"]
+                if len(batch) < SCAN_BATCH:
+                    return
+                start = "(" + _text(batch[-1][0])

@@ -46,6 +46,7 @@ from gemini_core.ports.chat import (
     ReplyQueue,
 )
 from gemini_core.ports.common import Clock, HealthCheck, Lease, UnitOfWork, UnitOfWorkFactory
+from gemini_core.ports.workers import WorkerInfo, WorkerRegistry
 
 __all__ = [
     "BillingEvent",
@@ -89,4 +90,6 @@ __all__ = [
     "UnitOfWorkFactory",
     "UserCache",
     "UserRepository",
+    "WorkerInfo",
+    "WorkerRegistry",
 ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from datetime import datetime
 from typing import Literal, Protocol
 
@@ -148,6 +148,13 @@ class QuotaCounter(Protocol):
 class ReplyQueue(Protocol):
     async def enqueue(self, reply_id: uuid.UUID) -> None:
         """Hand a pending reply to the workers; raises when it cannot."""
+        ...
+
+    async def holding(self, reply_ids: Collection[uuid.UUID]) -> set[uuid.UUID]:
+        """Those of ``reply_ids`` the queue still holds: waiting for a
+        worker or being worked on. The sweep re-enqueues only the others
+        (lost with a Redis restart, or never enqueued); raises when the
+        queue cannot tell."""
         ...
 
 

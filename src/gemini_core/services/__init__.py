@@ -3,7 +3,8 @@
 from gemini_core.services.auth import AuthService, Principal, Session, SignupStarted
 from gemini_core.services.billing import BillingService
 from gemini_core.services.chat import ChatService, PromptAccepted, RoomList
-from gemini_core.services.health import ReadinessReport, ReadinessService
+from gemini_core.services.health import ReadinessReport, ReadinessService, WorkersAlive
+from gemini_core.services.model_breaker import ModelBreaker
 from gemini_core.services.otp_codes import OtpIssued
 from gemini_core.services.quota import QuotaService
 from gemini_core.services.replies import ReplyService
@@ -16,6 +17,7 @@ __all__ = [
     "AuthService",
     "BillingService",
     "ChatService",
+    "ModelBreaker",
     "OtpIssued",
     "Principal",
     "PromptAccepted",
@@ -30,4 +32,5 @@ __all__ = [
     "Session",
     "SignupStarted",
     "TierService",
+    "WorkersAlive",
 ]

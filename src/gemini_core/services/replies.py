@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 import uuid
+from datetime import datetime
 
 import msgspec
 
-from gemini_core.errors import ModelError
+from gemini_core.errors import ModelError, ModelUnavailable
 from gemini_core.model import Message, MessageStatus, Role
 from gemini_core.ports import (
     ChatModel,
@@ -20,6 +21,7 @@ from gemini_core.ports import (
     ModelTurn,
     UnitOfWorkFactory,
 )
+from gemini_core.services.model_breaker import ModelBreaker
 from gemini_core.services.reply_failer import ReplyFailer
 from gemini_core.text import storable
 
@@ -74,6 +76,7 @@ class ReplyService:
         history_budget_chars: int = DEFAULT_HISTORY_BUDGET_CHARS,
         history_max_messages: int = DEFAULT_HISTORY_MAX_MESSAGES,
         max_deliveries: int = DEFAULT_MAX_DELIVERIES,
+        breaker: ModelBreaker | None = None,
     ) -> None:
         self._uow = uow
         self._model = model
@@ -84,38 +87,88 @@ class ReplyService:
         self._budget = history_budget_chars
         self._max_messages = history_max_messages
         self._max_deliveries = max_deliveries
+        self._breaker = breaker
 
     async def generate(self, reply_id: uuid.UUID) -> None:
         """Produce the reply. Idempotent: a reply that is gone or already
         final is left alone, and of two concurrent runs only one final write
         lands. A reply delivered more than ``max_deliveries`` times fails
-        without calling the model (a task that keeps crashing its worker)."""
-        reply = await self._claim(reply_id)
+        without calling the model (a task that keeps crashing its worker),
+        and so does one that arrives while the model breaker is open.
+
+        Each call ends with one INFO line: the reply, its outcome
+        (completed, failed or skipped; interrupted when an error ended the
+        run and left the reply pending for redelivery), its deliveries, the
+        model's time and the whole time."""
+        run = _Run(reply_id, self._clock.now())
+        try:
+            await self._generate(run)
+        except BaseException as exc:
+            run.outcome, run.reason = "interrupted", type(exc).__name__
+            raise
+        finally:
+            run.log(self._clock.now())
+
+    async def _generate(self, run: _Run) -> None:
+        reply = await self._claim(run)
         if reply is None:
             return
         request = await self._request_for(reply)
         if not request.turns:
-            await self._failer.fail(reply, "there is no prompt to answer")
+            await self._fail(run, reply, "there is no prompt to answer")
             return
+        if self._breaker is not None and not self._breaker.admit():
+            await self._fail(run, reply, ModelUnavailable().message)
+            return
+        try:
+            answer = await self._call_model(run, request, reply)
+        except ModelError as exc:
+            await self._fail(run, reply, exc.message)
+            return
+        run.outcome = "completed"
+        if not await self._complete(reply, answer):
+            run.outcome, run.reason = "skipped", "finished by another run"
+
+    async def _call_model(self, run: _Run, request: ModelRequest, reply: Message) -> ModelReply:
+        """The model's answer, timed, with the breaker told how it went."""
+        started = self._clock.now()
         try:
             answer = await self._model.generate(request, self._delta_sink(reply))
         except ModelError as exc:
-            await self._failer.fail(reply, exc.message)
-            return
-        await self._complete(reply, answer)
+            if self._breaker is not None:
+                self._breaker.failed(exc)
+            raise
+        except BaseException:
+            if self._breaker is not None:
+                self._breaker.abandoned()
+            raise
+        finally:
+            run.model_seconds = (self._clock.now() - started).total_seconds()
+        if self._breaker is not None:
+            self._breaker.succeeded()
+        return answer
 
-    async def _claim(self, reply_id: uuid.UUID) -> Message | None:
+    async def _fail(self, run: _Run, reply: Message, reason: str) -> None:
+        if await self._failer.fail(reply, reason):
+            run.outcome, run.reason = "failed", reason
+        else:
+            run.outcome, run.reason = "skipped", "finished by another run"
+
+    async def _claim(self, run: _Run) -> Message | None:
         """Count this delivery; the reply to work on, or None when there is
         nothing to do (final, gone, or failed here for too many deliveries)."""
         async with self._uow() as uow:
-            reply = await uow.messages.start_delivery(reply_id)
+            reply = await uow.messages.start_delivery(run.reply_id)
             await uow.commit()
         if reply is None:
-            logger.info("reply %s is already final or gone; nothing to do", reply_id)
+            run.reason = "already final or gone"
             return None
+        run.deliveries = reply.deliveries
         if reply.deliveries > self._max_deliveries:
-            await self._failer.fail(
-                reply, f"the reply could not be generated after {self._max_deliveries} attempts"
+            await self._fail(
+                run,
+                reply,
+                f"the reply could not be generated after {self._max_deliveries} attempts",
             )
             return None
         return reply
@@ -140,8 +193,8 @@ class ReplyService:
 
         return publish_delta
 
-    async def _complete(self, reply: Message, answer: ModelReply) -> None:
-        """Store the answer unless another run got there first, then say so."""
+    async def _complete(self, reply: Message, answer: ModelReply) -> bool:
+        """Store the answer unless another run got there first (False), then say so."""
         now = self._clock.now()
         text = storable(answer.text)
         async with self._uow() as uow:
@@ -156,8 +209,7 @@ class ReplyService:
             )
             await uow.commit()
         if not won:
-            logger.info("reply %s was finished by another run; this answer is dropped", reply.id)
-            return
+            return False
         completed = msgspec.structs.replace(
             reply,
             status=MessageStatus.COMPLETED,
@@ -173,4 +225,29 @@ class ReplyService:
                 message_id=reply.id,
                 message=completed,
             )
+        )
+        return True
+
+
+class _Run:
+    """What one ``generate`` call did, for its closing log line."""
+
+    def __init__(self, reply_id: uuid.UUID, started_at: datetime) -> None:
+        self.reply_id = reply_id
+        self.started_at = started_at
+        self.outcome = "skipped"
+        self.reason: str | None = None
+        self.deliveries: int | None = None
+        self.model_seconds: float | None = None
+
+    def log(self, now: datetime) -> None:
+        model = "-" if self.model_seconds is None else f"{self.model_seconds:.2f}s"
+        logger.info(
+            "reply %s %s%s: deliveries=%s model=%s total=%.2fs",
+            self.reply_id,
+            self.outcome,
+            f" ({self.reason})" if self.reason else "",
+            "-" if self.deliveries is None else self.deliveries,
+            model,
+            (now - self.started_at).total_seconds(),
         )

@@ -2,8 +2,10 @@
 
 A process can die between a prompt's commit and its enqueue, or a queue can
 lose its entries (a Redis restart without persistence). Every round the
-sweeper re-enqueues replies left pending too long and fails the hopeless
-ones with their quota given back.
+sweeper re-enqueues replies left pending a while that the queue no longer
+holds, and fails the hopeless ones with their quota given back. Asking the
+queue first is what lets ``requeue_after`` be shorter than a reply's
+deadline: a reply being answered, however slowly, is never enqueued twice.
 """
 
 from __future__ import annotations
@@ -11,12 +13,13 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from gemini_core.model import Message
 from gemini_core.ports import Clock, Lease, ReplyQueue, UnitOfWorkFactory
 from gemini_core.services.reply_failer import ReplyFailer
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_REQUEUE_AFTER_SECONDS = 180.0
+DEFAULT_REQUEUE_AFTER_SECONDS = 30.0
 DEFAULT_FAIL_AFTER_SECONDS = 900.0
 LEASE_NAME = "reply-sweep"
 
@@ -35,7 +38,7 @@ class ReplySweeper:
         clock: Clock,
         requeue_after_seconds: float = DEFAULT_REQUEUE_AFTER_SECONDS,
         fail_after_seconds: float = DEFAULT_FAIL_AFTER_SECONDS,
-        batch: int = 100,
+        batch: int = 500,
     ) -> None:
         self._uow = uow
         self._queue = queue
@@ -56,22 +59,42 @@ class ReplySweeper:
         return await self.sweep()
 
     async def sweep(self) -> tuple[int, int]:
-        """Re-enqueue replies pending longer than ``requeue_after`` and fail
-        those pending longer than ``fail_after``. Returns (re-enqueued, failed)."""
+        """Re-enqueue replies pending longer than ``requeue_after`` that the
+        queue no longer holds, and fail those pending longer than
+        ``fail_after``. Returns (re-enqueued, failed)."""
         now = self._clock.now()
-        requeued = failed = 0
         async with self._uow() as uow:
             stale = await uow.messages.stale_pending(now - self._requeue_after, self._batch)
+        failed = 0
+        lost: list[Message] = []
         for reply in stale:
-            if now - reply.created_at >= self._fail_after:
-                if await self._failer.fail(reply, "the model did not answer in time"):
-                    failed += 1
+            if now - reply.created_at < self._fail_after:
+                lost.append(reply)
+            elif await self._failer.fail(reply, "the model did not answer in time"):
+                failed += 1
+        requeued = await self._requeue(lost)
+        if requeued or failed:
+            logger.info("sweep: %d replies re-enqueued, %d failed", requeued, failed)
+        return requeued, failed
+
+    async def _requeue(self, replies: list[Message]) -> int:
+        """Enqueue again those the queue does not hold. A reply still waiting
+        in the queue, or being answered (however slowly), is left alone:
+        enqueueing it again would have it answered twice."""
+        if not replies:
+            return 0
+        try:
+            held = await self._queue.holding([reply.id for reply in replies])
+        except Exception:
+            logger.warning("sweep could not ask the queue what it holds", exc_info=True)
+            return 0
+        requeued = 0
+        for reply in replies:
+            if reply.id in held:
                 continue
             try:
                 await self._queue.enqueue(reply.id)
                 requeued += 1
             except Exception:
                 logger.warning("sweep could not re-enqueue reply %s", reply.id, exc_info=True)
-        if requeued or failed:
-            logger.info("sweep: %d replies re-enqueued, %d failed", requeued, failed)
-        return requeued, failed
+        return requeued
