@@ -21,6 +21,7 @@ from typing import Any, TypedDict, Unpack, cast
 import punq
 from redis.asyncio import Redis
 
+from adapters.bounded_hasher import BoundedPasswordHasher, default_concurrency
 from adapters.redis import RedisHealth
 from adapters.redis.client import connect as connect_redis
 from adapters.sqlalchemy import DatabaseHealth, DatabaseSchema, create_engine
@@ -128,6 +129,7 @@ def bootstrap(settings: Settings | None = None, **overrides: Unpack[Overrides]) 
     clock = overrides.get("clock") or SystemClock()
     defaults = DefaultAdapters(settings, engine, redis, clock)
     _register_adapters(container, registry, defaults, overrides)
+    _bound_hashing(registry, settings)
     registry.register(ReadinessService, instance=ReadinessService(checks))
     _register_services(registry, settings)
     return container
@@ -154,6 +156,20 @@ def _register_adapters(
         if isinstance(adapter, TaskiqReplyQueue):
             # The worker and the embedded API start its consumer.
             registry.register(TaskiqReplyQueue, instance=adapter)
+
+
+def _bound_hashing(registry: punq.Container, settings: Settings) -> None:
+    """Whatever hashes passwords (the default or an override) runs under
+    this process's bound on concurrent hashing."""
+    registry.register(
+        PasswordHasher,
+        instance=BoundedPasswordHasher(
+            registry.resolve(PasswordHasher),
+            concurrency=settings.password_hash_concurrency or default_concurrency(),
+            queue=settings.password_hash_queue,
+            wait_seconds=settings.password_hash_wait,
+        ),
+    )
 
 
 def _register_services(registry: punq.Container, settings: Settings) -> None:

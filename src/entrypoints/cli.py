@@ -9,8 +9,12 @@ import socket
 import sys
 import time
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from entrypoints.settings import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from entrypoints.slow_clients import ConnectionLimits
 
 logger = logging.getLogger("gemini_clone")
 
@@ -30,6 +34,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         logger.error("--workers above 1 needs REDIS_URL: the embedded default is one process")
         return 2
     port = args.port or settings.port
+    limits = connection_limits(settings)
     if args.workers > 1:
         # Each process builds its own app from the same environment.
         return serve_processes(
@@ -38,6 +43,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
             port=port,
             workers=args.workers,
             log_level=settings.log_level.lower(),
+            limits=limits,
         )
     else:
         uvicorn.run(
@@ -46,11 +52,44 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
             port=port,
             log_level=settings.log_level.lower(),
             access_log=False,
+            **server_options(limits),
         )
     return 0
 
 
-def serve_processes(app_factory: str, *, host: str, port: int, workers: int, log_level: str) -> int:
+def connection_limits(settings: Settings) -> ConnectionLimits:
+    from entrypoints.slow_clients import ConnectionLimits
+
+    return ConnectionLimits(
+        header_timeout=settings.http_header_timeout,
+        body_timeout=settings.http_body_timeout,
+        max_connections=settings.http_max_connections,
+    )
+
+
+def server_options(limits: ConnectionLimits | None) -> dict[str, Any]:
+    """uvicorn options of every API process. The client address is the
+    socket's peer (the app believes X-Forwarded-For only from TRUSTED_PROXIES),
+    there are no WebSockets, and slow clients are held off (``slow_clients``)."""
+    if limits is None:
+        return {}
+    import dataclasses
+
+    from entrypoints.slow_clients import connection_cap, guarded_h11
+
+    capped = dataclasses.replace(limits, max_connections=connection_cap(limits.max_connections))
+    return {"proxy_headers": False, "ws": "none", "http": guarded_h11(capped)}
+
+
+def serve_processes(
+    app_factory: str,
+    *,
+    host: str,
+    port: int,
+    workers: int,
+    log_level: str,
+    limits: ConnectionLimits | None = None,
+) -> int:
     """Serve ``app_factory`` from ``workers`` uvicorn processes on one port;
     the exit status: 0 when stopped, 1 when a process could not start.
 
@@ -85,7 +124,7 @@ def serve_processes(app_factory: str, *, host: str, port: int, workers: int, log
 
     def start() -> multiprocessing.process.BaseProcess:
         child = context.Process(
-            target=_serve_one, args=(app_factory, host, port, log_level), name="api"
+            target=_serve_one, args=(app_factory, host, port, log_level, limits), name="api"
         )
         child.start()
         started[id(child)] = time.monotonic()
@@ -132,7 +171,9 @@ def _tcp_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _serve_one(app_factory: str, host: str, port: int, log_level: str) -> None:
+def _serve_one(
+    app_factory: str, host: str, port: int, log_level: str, limits: ConnectionLimits | None
+) -> None:
     import uvicorn
 
     config = uvicorn.Config(
@@ -142,6 +183,7 @@ def _serve_one(app_factory: str, host: str, port: int, log_level: str) -> None:
         port=port,
         log_level=log_level,
         access_log=False,
+        **server_options(limits),
     )
     uvicorn.Server(config).run(sockets=[_tcp_socket(host, port)])
 

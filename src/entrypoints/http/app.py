@@ -15,6 +15,8 @@ from litestar.openapi.spec import Components, SecurityScheme
 
 from entrypoints.bootstrap import Overrides, bootstrap
 from entrypoints.container import Container
+from entrypoints.http.client_address import ClientAddresses
+from entrypoints.http.client_limits import ClientLimitGuard
 from entrypoints.http.controllers.auth import AuthController
 from entrypoints.http.controllers.billing import BillingController, StripeWebhookController
 from entrypoints.http.controllers.chatrooms import ChatroomController
@@ -25,6 +27,7 @@ from entrypoints.http.dependencies import container_dependencies
 from entrypoints.http.errors import EXCEPTION_HANDLERS
 from entrypoints.reply_pipeline import consuming_replies, sweeping
 from entrypoints.settings import Settings
+from gemini_core.ports import RateLimiter
 
 logger = logging.getLogger(__name__)
 
@@ -65,12 +68,20 @@ def app_for(container: Container) -> Litestar:
             ready,
         ],
         dependencies=container_dependencies(container),
+        guards=[_client_limits(container, settings)],
         lifespan=[lifespan],
         exception_handlers=EXCEPTION_HANDLERS,
         request_max_body_size=MAX_BODY_BYTES,
         openapi_config=_openapi(),
         on_app_init=[_quiet_litestar_logging],
         debug=False,
+    )
+
+
+def _client_limits(container: Container, settings: Settings) -> ClientLimitGuard:
+    limiter: RateLimiter = container.resolve(RateLimiter)  # type: ignore[type-abstract]
+    return ClientLimitGuard(
+        limiter, settings.client_rate_limit, ClientAddresses(settings.trusted_proxies)
     )
 
 

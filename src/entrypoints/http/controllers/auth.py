@@ -6,6 +6,7 @@ from litestar import Controller, post
 from litestar.di import Provide
 
 from entrypoints.http.auth import current_user
+from entrypoints.http.client_limits import limited
 from entrypoints.http.schemas import (
     ChangePasswordIn,
     DoneOut,
@@ -46,30 +47,45 @@ class AuthController(Controller):
     path = "/auth"
     tags = ["auth"]
 
-    @post("/signup", status_code=201, summary="Create an account")
+    @post("/signup", status_code=201, summary="Create an account", opt=limited("signup"))
     async def signup(self, data: SignupIn, auth: AuthService) -> Envelope[UserData]:
         user = await auth.signup(
             data.mobile_number, name=data.name, email=data.email, password=data.password
         )
         return ok(UserData(user=UserOut.of(user)))
 
-    @post("/send-otp", status_code=200, summary="Send a login code")
+    @post("/send-otp", status_code=200, summary="Send a login code", opt=limited("otp-send"))
     async def send_otp(self, data: MobileIn, auth: AuthService) -> Envelope[OtpOut]:
         return _otp(await auth.send_otp(data.mobile_number))
 
-    @post("/verify-otp", status_code=200, summary="Log in (or sign up) with a code")
+    @post(
+        "/verify-otp",
+        status_code=200,
+        summary="Log in (or sign up) with a code",
+        opt=limited("otp-check"),
+    )
     async def verify_otp(self, data: VerifyOtpIn, auth: AuthService) -> Envelope[SessionOut]:
         return _session(await auth.verify_otp(data.mobile_number, data.otp))
 
-    @post("/login", status_code=200, summary="Log in with a password")
+    @post("/login", status_code=200, summary="Log in with a password", opt=limited("login"))
     async def login(self, data: LoginIn, auth: AuthService) -> Envelope[SessionOut]:
         return _session(await auth.login(data.mobile_number, data.password))
 
-    @post("/forgot-password", status_code=200, summary="Send a password reset code")
+    @post(
+        "/forgot-password",
+        status_code=200,
+        summary="Send a password reset code",
+        opt=limited("otp-send"),
+    )
     async def forgot_password(self, data: MobileIn, auth: AuthService) -> Envelope[OtpOut]:
         return _otp(await auth.forgot_password(data.mobile_number))
 
-    @post("/reset-password", status_code=200, summary="Set a new password with a reset code")
+    @post(
+        "/reset-password",
+        status_code=200,
+        summary="Set a new password with a reset code",
+        opt=limited("otp-check"),
+    )
     async def reset_password(self, data: ResetPasswordIn, auth: AuthService) -> Envelope[DoneOut]:
         await auth.reset_password(data.mobile_number, data.otp, data.new_password)
         return ok(DoneOut(message="the password has been reset; log in again"))
