@@ -18,6 +18,7 @@ import argparse
 import contextlib
 import os
 import sys
+import tempfile
 from collections.abc import AsyncIterator
 
 import uvicorn
@@ -25,7 +26,8 @@ from litestar import Litestar, Response, get
 from litestar.datastructures import State
 
 from adapters.redis.client import connect
-from entrypoints.serving import serve_processes
+from entrypoints.serving import connection_limits, serve_processes, server_options
+from entrypoints.settings import load_settings
 
 PATH = "/ceiling"
 
@@ -61,7 +63,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--log-level", default="info")
     args = parser.parse_args()
-    # As entrypoints.cli._serve does: the same supervisor and options.
+    # As entrypoints.cli._serve does: the same supervisor and options (the
+    # slow-client protocol included), with the default settings' limits.
+    limits = connection_limits(load_settings({"DATA_DIR": tempfile.gettempdir()}))
     if args.workers > 1:
         sys.exit(
             serve_processes(
@@ -70,6 +74,7 @@ def main() -> None:
                 port=args.port,
                 workers=args.workers,
                 log_level=args.log_level,
+                limits=limits,
             )
         )
     else:
@@ -79,6 +84,7 @@ def main() -> None:
             port=args.port,
             log_level=args.log_level,
             access_log=False,
+            **server_options(limits),
         )
 
 

@@ -21,6 +21,7 @@ from typing import Any, TypedDict, Unpack, cast
 import punq
 from redis.asyncio import Redis
 
+from adapters.bounded_hasher import BoundedPasswordHasher, default_concurrency
 from adapters.redis import RedisHealth
 from adapters.redis.client import connect as connect_redis
 from adapters.sqlalchemy import DatabaseHealth, DatabaseSchema, create_engine
@@ -142,6 +143,7 @@ def bootstrap(settings: Settings | None = None, **overrides: Unpack[Overrides]) 
     advisory: list[HealthCheck] = []
     if settings.redis_url:
         advisory.append(WorkersAlive(registry.resolve(WorkerRegistry)))
+    _bound_hashing(registry, settings)
     registry.register(ReadinessService, instance=ReadinessService(checks, advisory))
     _register_services(registry, settings, clock)
     return container
@@ -168,6 +170,20 @@ def _register_adapters(
         if isinstance(adapter, TaskiqReplyQueue):
             # The worker and the embedded API start its consumer.
             registry.register(TaskiqReplyQueue, instance=adapter)
+
+
+def _bound_hashing(registry: punq.Container, settings: Settings) -> None:
+    """Whatever hashes passwords (the default or an override) runs under
+    this process's bound on concurrent hashing."""
+    registry.register(
+        PasswordHasher,
+        instance=BoundedPasswordHasher(
+            registry.resolve(PasswordHasher),
+            concurrency=settings.password_hash_concurrency or default_concurrency(),
+            queue=settings.password_hash_queue,
+            wait_seconds=settings.password_hash_wait,
+        ),
+    )
 
 
 def _register_services(registry: punq.Container, settings: Settings, clock: Clock) -> None:

@@ -23,21 +23,22 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
     from entrypoints.http.app import create_app
+    from entrypoints.serving import connection_limits, serve_processes, server_options
 
     if args.workers > 1 and not settings.redis_url:
         logger.error("--workers above 1 needs REDIS_URL: the embedded default is one process")
         return 2
     port = args.port or settings.port
+    limits = connection_limits(settings)
     if args.workers > 1:
         # Each process builds its own app from the same environment.
-        from entrypoints.serving import serve_processes
-
         return serve_processes(
             "entrypoints.http.app:create_app",
             host=args.host,
             port=port,
             workers=args.workers,
             log_level=settings.log_level.lower(),
+            limits=limits,
         )
     else:
         uvicorn.run(
@@ -46,6 +47,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
             port=port,
             log_level=settings.log_level.lower(),
             access_log=False,
+            **server_options(limits),
         )
     return 0
 

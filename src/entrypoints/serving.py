@@ -2,17 +2,47 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import socket
+from typing import Any
 
 import uvicorn
 
+from entrypoints.settings import Settings
+from entrypoints.slow_clients import ConnectionLimits, connection_cap, guarded_h11
 from entrypoints.supervisor import Supervisor
 
 logger = logging.getLogger("gemini_clone")
 
 
-def serve_processes(app_factory: str, *, host: str, port: int, workers: int, log_level: str) -> int:
+def connection_limits(settings: Settings) -> ConnectionLimits:
+    return ConnectionLimits(
+        header_timeout=settings.http_header_timeout,
+        body_timeout=settings.http_body_timeout,
+        max_connections=settings.http_max_connections,
+    )
+
+
+def server_options(limits: ConnectionLimits | None) -> dict[str, Any]:
+    """uvicorn options of every API process. The client address is the
+    socket's peer (the app believes X-Forwarded-For only from TRUSTED_PROXIES),
+    there are no WebSockets, and slow clients are held off (``slow_clients``)."""
+    if limits is None:
+        return {}
+    capped = dataclasses.replace(limits, max_connections=connection_cap(limits.max_connections))
+    return {"proxy_headers": False, "ws": "none", "http": guarded_h11(capped)}
+
+
+def serve_processes(
+    app_factory: str,
+    *,
+    host: str,
+    port: int,
+    workers: int,
+    log_level: str,
+    limits: ConnectionLimits | None = None,
+) -> int:
     """Serve ``app_factory`` from ``workers`` uvicorn processes on one port;
     the exit status: 0 when stopped, 1 when a process could not start.
 
@@ -39,7 +69,7 @@ def serve_processes(app_factory: str, *, host: str, port: int, workers: int, log
     try:
         supervisor = Supervisor(
             serve_one,
-            (app_factory, host, port, log_level),
+            (app_factory, host, port, log_level, limits),
             count=workers,
             name="api",
             fail_fast=True,
@@ -58,7 +88,9 @@ def tcp_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def serve_one(app_factory: str, host: str, port: int, log_level: str) -> None:
+def serve_one(
+    app_factory: str, host: str, port: int, log_level: str, limits: ConnectionLimits | None
+) -> None:
     """One API process (the target of each supervised child)."""
     config = uvicorn.Config(
         app_factory,
@@ -67,5 +99,6 @@ def serve_one(app_factory: str, host: str, port: int, log_level: str) -> None:
         port=port,
         log_level=log_level,
         access_log=False,
+        **server_options(limits),
     )
     uvicorn.Server(config).run(sockets=[tcp_socket(host, port)])

@@ -6,6 +6,7 @@ naming its variable.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -57,6 +58,19 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # ISO 3166 alpha-2 region of numbers written without a country code
     # (docs/SECURITY.md, "Phone numbers"); None: only international numbers.
     default_region: str | None = "IN"
+    # Abuse limits (docs/SECURITY.md): requests a minute per client address
+    # and route family on the unauthenticated auth routes (0: off), the
+    # proxies whose X-Forwarded-For is believed, password hashes at once per
+    # process with the callers that may wait for one and for how long, and
+    # the slow-client bounds of `gemini-clone serve`.
+    client_rate_limit: int = 20
+    trusted_proxies: tuple[str, ...] = ()
+    password_hash_concurrency: int = 0  # 0: half the cores, at least 1
+    password_hash_queue: int = 8
+    password_hash_wait: float = 2.0
+    http_header_timeout: float = 10.0
+    http_body_timeout: float = 30.0
+    http_max_connections: int = 2000
     gemini_api_key: str | None = None
     gemini_model: str = DEFAULT_MODEL
     gemini_api_base: str = DEFAULT_API_BASE
@@ -174,6 +188,17 @@ def _url(*schemes: str) -> Callable[[str], str]:
     return parse
 
 
+def _networks(value: str) -> tuple[str, ...]:
+    """A comma list of IP addresses or CIDR networks, normalised."""
+    networks = []
+    for item in filter(None, (part.strip() for part in value.split(","))):
+        try:
+            networks.append(str(ipaddress.ip_network(item, strict=False)))
+        except ValueError:
+            raise ValueError(f"{item!r} is not an IP address or CIDR network") from None
+    return tuple(networks)
+
+
 _DATABASE_SCHEMES = ("sqlite+aiosqlite", "postgresql+psycopg", "postgresql", "postgres")
 
 # variable -> (field, parser)
@@ -189,6 +214,14 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], object]]] = {
     "ACCESS_TOKEN_TTL": ("access_token_ttl", _int(60)),
     "OTP_DELIVERY": ("otp_delivery", _choice("response", "log")),
     "DEFAULT_REGION": ("default_region", _region),
+    "CLIENT_RATE_LIMIT": ("client_rate_limit", _int(0)),
+    "TRUSTED_PROXIES": ("trusted_proxies", _networks),
+    "PASSWORD_HASH_CONCURRENCY": ("password_hash_concurrency", _int(1)),
+    "PASSWORD_HASH_QUEUE": ("password_hash_queue", _int(0)),
+    "PASSWORD_HASH_WAIT": ("password_hash_wait", _float),
+    "HTTP_HEADER_TIMEOUT": ("http_header_timeout", _float),
+    "HTTP_BODY_TIMEOUT": ("http_body_timeout", _float),
+    "HTTP_MAX_CONNECTIONS": ("http_max_connections", _int(1)),
     "GEMINI_API_KEY": ("gemini_api_key", _text),
     "GEMINI_MODEL": ("gemini_model", _text),
     "GEMINI_API_BASE": ("gemini_api_base", _url("http", "https")),

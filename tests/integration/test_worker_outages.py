@@ -38,7 +38,9 @@ def outage_env(postgres_database: str, throwaway_redis: ThrowawayRedis) -> EnvFa
     """A production deployment's environment on this test's own database
     and its own redis-server."""
     base = cli_env(
-        APP_ENV="production",
+        # demo: production's rules, with the codes in responses the test logs in with
+        APP_ENV="demo",
+        PUBLIC_URL="https://chat.example.com",
         DATABASE_URL=postgres_database,
         REDIS_URL=throwaway_redis.url,
         JWT_SECRET="integration-test-secret-of-at-least-32-bytes",

@@ -18,7 +18,15 @@ from entrypoints.settings import Settings, load_settings
 
 
 def make_settings(data_dir: Path, **env: str) -> Settings:
-    base = {"APP_ENV": "test", "DATA_DIR": str(data_dir), "SWEEP_INTERVAL": "3600"}
+    # Every request of an ASGI test client comes from one address, and tests
+    # log many users in: the limit per client is off unless a test sets it
+    # (tests/unit/test_client_limits.py does).
+    base = {
+        "APP_ENV": "test",
+        "DATA_DIR": str(data_dir),
+        "SWEEP_INTERVAL": "3600",
+        "CLIENT_RATE_LIMIT": "0",
+    }
     return load_settings({**base, **env})
 
 

@@ -16,6 +16,8 @@ from litestar.openapi.spec import Components, SecurityScheme
 from entrypoints.adapter_choice import cursor_key
 from entrypoints.bootstrap import Overrides, bootstrap
 from entrypoints.container import Container
+from entrypoints.http.client_address import ClientAddresses
+from entrypoints.http.client_limits import ClientLimitGuard
 from entrypoints.http.controllers.auth import AuthController
 from entrypoints.http.controllers.billing import BillingController, StripeWebhookController
 from entrypoints.http.controllers.chatrooms import ChatroomController
@@ -29,6 +31,7 @@ from entrypoints.http.limits import DEFAULT_MAX_BODY
 from entrypoints.http.request import ApiRequest
 from entrypoints.reply_pipeline import consuming_replies, sweeping
 from entrypoints.settings import Settings, startup_warnings
+from gemini_core.ports import RateLimiter
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +74,7 @@ def app_for(container: Container) -> Litestar:
         dependencies=container_dependencies(
             container, cursors=ChatroomCursors(cursor_key(settings))
         ),
+        guards=[_client_limits(container, settings)],
         lifespan=[lifespan],
         exception_handlers=EXCEPTION_HANDLERS,
         # Routes that take long text or Stripe's events set their own.
@@ -79,6 +83,13 @@ def app_for(container: Container) -> Litestar:
         openapi_config=_openapi(),
         on_app_init=[_quiet_litestar_logging],
         debug=False,
+    )
+
+
+def _client_limits(container: Container, settings: Settings) -> ClientLimitGuard:
+    limiter: RateLimiter = container.resolve(RateLimiter)  # type: ignore[type-abstract]
+    return ClientLimitGuard(
+        limiter, settings.client_rate_limit, ClientAddresses(settings.trusted_proxies)
     )
 
 

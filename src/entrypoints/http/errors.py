@@ -47,6 +47,10 @@ _HTTP_CODES = {
 }
 
 
+# What Litestar raises when the client disconnects while the body is read.
+_CLIENT_GONE = "client disconnected prematurely"
+
+
 def envelope(
     status: int,
     code: str,
@@ -102,6 +106,11 @@ def _validation_details(exc: ValidationException) -> dict[str, Any] | None:
 def http_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorEnvelope]:
     assert isinstance(exc, HTTPException)
     status = exc.status_code
+    if status >= 500 and exc.detail == _CLIENT_GONE:
+        # The client went away (or was cut off as too slow) before its body
+        # arrived: no fault of ours, and nobody is there to read an answer.
+        logger.info("client gone before its request body arrived: %s", request.url.path)
+        return envelope(400, "validation_error", "the request body did not arrive whole")
     if status >= 500:
         return internal_error_handler(request, exc)
     code = _HTTP_CODES.get(status, "http_error")

@@ -184,6 +184,9 @@ class AuthService:
     async def reset_password(self, mobile_number: str, code: str, new_password: str) -> None:
         mobile = self._phones.canonical(mobile_number)
         check_password(new_password, "new_password")
+        # Hashed before the code is spent: when hashing is busy (503), the
+        # user keeps the code and can simply try again.
+        new_hash = await self._hasher.hash(new_password)
         await self._codes.consume(mobile, OtpPurpose.RESET_PASSWORD, code)
         user = await self._accounts.by_mobile(mobile)
         if user is None:
@@ -191,7 +194,9 @@ class AuthService:
         # The reset code proves the number too; an unconfirmed signup's
         # pending password is not what this person chose.
         await self._accounts.verified(mobile, user, confirm_pending=None)
-        await self._store_password(user.id, new_password, bump_token_version=True)
+        await self._store_password(
+            user.id, new_password, bump_token_version=True, new_hash=new_hash
+        )
 
     # -- passwords --------------------------------------------------------
 
@@ -295,12 +300,12 @@ class AuthService:
         return user
 
     async def _store_password(
-        self, user_id: uuid.UUID, password: str, *, bump_token_version: bool
+        self, user_id: uuid.UUID, password: str, *, bump_token_version: bool, new_hash: str = ""
     ) -> User:
-        """Store a new hash; when the token version moves, hold the cached
-        user first (a failure here changes nothing) and replace it after, so
+        """Store a new hash (of ``password`` unless given); when the token version moves, hold
+        the cached user first (a failure here changes nothing) and replace it after, so
         older tokens fail at once in every process."""
-        new_hash = await self._hasher.hash(password)
+        new_hash = new_hash or await self._hasher.hash(password)
         if bump_token_version:
             await self._user_cache.hold(user_id)
         async with self._uow() as uow:

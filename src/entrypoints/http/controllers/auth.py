@@ -6,6 +6,7 @@ from litestar import Controller, post
 from litestar.di import Provide
 
 from entrypoints.http.auth import current_principal
+from entrypoints.http.client_limits import limited
 from entrypoints.http.schemas import (
     ChangePasswordIn,
     DoneOut,
@@ -48,6 +49,7 @@ class AuthController(Controller):
     @post(
         "/signup",
         status_code=201,
+        opt=limited("signup"),
         summary="Start an account; its password works once the code sent is verified",
         description=(
             "Makes an unconfirmed account and sends a code to the number (`otp` in the "
@@ -68,13 +70,14 @@ class AuthController(Controller):
             return ok(SignupOut(user=user, expires_in=code.expires_in))
         return ok(SignupOut(user=user, expires_in=code.expires_in, otp=code.otp))
 
-    @post("/send-otp", status_code=200, summary="Send a login code")
+    @post("/send-otp", status_code=200, summary="Send a login code", opt=limited("otp-send"))
     async def send_otp(self, data: MobileIn, auth: AuthService) -> Envelope[OtpOut]:
         return _otp(await auth.send_otp(data.mobile_number))
 
     @post(
         "/verify-otp",
         status_code=200,
+        opt=limited("otp-check"),
         summary="Log in (or sign up) with a code",
         description=(
             "Takes a login code (send-otp) or the code a signup sent. It verifies the "
@@ -90,6 +93,7 @@ class AuthController(Controller):
     @post(
         "/login",
         status_code=200,
+        opt=limited("login"),
         summary="Log in with a password",
         description=(
             "401 `invalid_credentials` for a wrong password, an unknown number, or a "
@@ -102,11 +106,21 @@ class AuthController(Controller):
     async def login(self, data: LoginIn, auth: AuthService) -> Envelope[SessionOut]:
         return _session(await auth.login(data.mobile_number, data.password))
 
-    @post("/forgot-password", status_code=200, summary="Send a password reset code")
+    @post(
+        "/forgot-password",
+        status_code=200,
+        summary="Send a password reset code",
+        opt=limited("otp-send"),
+    )
     async def forgot_password(self, data: MobileIn, auth: AuthService) -> Envelope[OtpOut]:
         return _otp(await auth.forgot_password(data.mobile_number))
 
-    @post("/reset-password", status_code=200, summary="Set a new password with a reset code")
+    @post(
+        "/reset-password",
+        status_code=200,
+        summary="Set a new password with a reset code",
+        opt=limited("otp-check"),
+    )
     async def reset_password(self, data: ResetPasswordIn, auth: AuthService) -> Envelope[DoneOut]:
         await auth.reset_password(data.mobile_number, data.otp, data.new_password)
         return ok(DoneOut(message="the password has been reset; log in again"))
