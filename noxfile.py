@@ -22,14 +22,35 @@ def tests(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
     session.install("ruff>=0.6")
-    session.run("ruff", "check", "src", "tests", "bench", "noxfile.py")
-    session.run("ruff", "format", "--check", "src", "tests", "bench", "noxfile.py")
+    session.run("ruff", "check", "src", "tests", "bench", "tools", "noxfile.py")
+    session.run("ruff", "format", "--check", "src", "tests", "bench", "tools", "noxfile.py")
 
 
 @nox.session(python=PYTHON)
 def typecheck(session: nox.Session) -> None:
     session.install("-e", ".[test]", "mypy>=1.11")
     session.run("mypy", "--strict", "src")
+    session.run("mypy", "--strict", "tools")
+
+
+@nox.session(python=PYTHON)
+def postman(session: nox.Session) -> None:
+    """Regenerate postman/*.json from the OpenAPI document (`-- --check`: only
+    check; tests/unit/test_postman_collection.py fails while they are stale)."""
+    session.install("-e", ".")
+    session.run("python", "-m", "tools.postman", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def newman(session: nox.Session) -> None:
+    """The Postman collection run by newman against a live embedded server.
+
+    Needs Node.js and npm; installs newman from postman/package-lock.json.
+    Arguments after `--` go to newman (e.g. `-- --folder auth`).
+    """
+    session.install("-e", ".")
+    session.run("npm", "ci", "--prefix", "postman", "--no-audit", "--no-fund", external=True)
+    session.run("python", "-m", "tools.newman", *session.posargs)
 
 
 @nox.session(python=PYTHON)

@@ -10,12 +10,12 @@ from typing import Unpack
 from litestar import Litestar
 from litestar.config.app import AppConfig
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from entrypoints.adapter_choice import cursor_key
 from entrypoints.bootstrap import Overrides, bootstrap
 from entrypoints.container import Container
+from entrypoints.http.api_docs import docs_router, offline_swagger
 from entrypoints.http.client_address import ClientAddresses
 from entrypoints.http.client_limits import ClientLimitGuard
 from entrypoints.http.controllers.auth import AuthController
@@ -99,7 +99,9 @@ def _openapi() -> OpenAPIConfig:
         version="1.0.0",
         description="A Gemini-style chat backend. Errors share one envelope.",
         path="/schema",
-        render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+        # Swagger UI from the package's own files: /schema works offline.
+        openapi_router=docs_router("/schema"),
+        render_plugins=[offline_swagger("/schema")],
         components=Components(
             security_schemes={
                 "bearer": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")
