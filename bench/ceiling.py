@@ -25,6 +25,7 @@ from litestar import Litestar, Response, get
 from litestar.datastructures import State
 
 from adapters.redis.client import connect
+from entrypoints.logging_setup import LogOptions
 from entrypoints.serving import serve_processes
 
 PATH = "/ceiling"
@@ -69,7 +70,7 @@ def main() -> None:
                 host=args.host,
                 port=args.port,
                 workers=args.workers,
-                log_level=args.log_level,
+                log=LogOptions(level=args.log_level.upper()),
             )
         )
     else:

@@ -17,7 +17,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 
-from adapters.taskiq import TaskiqReplyQueue
+from adapters.taskiq import ReplyRunner, TaskiqReplyQueue
 from entrypoints.container import Container
 from gemini_core.services import ReplyService, ReplySweeper
 
@@ -25,14 +25,17 @@ logger = logging.getLogger("gemini_clone.replies")
 
 
 @contextlib.asynccontextmanager
-async def consuming_replies(container: Container, *, worker: bool) -> AsyncIterator[None]:
+async def consuming_replies(
+    container: Container, *, worker: bool, runner: ReplyRunner | None = None
+) -> AsyncIterator[None]:
     """Start the Taskiq queue, if the deployment uses one (a test may
-    override the queue with something that needs no starting)."""
+    override the queue with something that needs no starting); replies run
+    through ``runner`` (the worker's counts them), else ``ReplyService``."""
     queue = container.resolve_optional(TaskiqReplyQueue)
     if queue is None:
         yield
         return
-    await queue.start(container.resolve(ReplyService), worker=worker)
+    await queue.start(runner or container.resolve(ReplyService), worker=worker)
     try:
         yield
     finally:

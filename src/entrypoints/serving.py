@@ -7,12 +7,16 @@ import socket
 
 import uvicorn
 
+from entrypoints.logging_setup import LogOptions, configure_logging
+from entrypoints.metrics_dir import shared_metrics_dir
 from entrypoints.supervisor import Supervisor
 
 logger = logging.getLogger("gemini_clone")
 
 
-def serve_processes(app_factory: str, *, host: str, port: int, workers: int, log_level: str) -> int:
+def serve_processes(
+    app_factory: str, *, host: str, port: int, workers: int, log: LogOptions
+) -> int:
     """Serve ``app_factory`` from ``workers`` uvicorn processes on one port;
     the exit status: 0 when stopped, 1 when a process could not start.
 
@@ -29,7 +33,9 @@ def serve_processes(app_factory: str, *, host: str, port: int, workers: int, log
     So each process listens on a socket of its own with ``SO_REUSEPORT`` (the
     kernel spreads connections across them) and ``IPPROTO_TCP``. This
     process binds one too, never listening on it, so that a port in use fails
-    here at once. The ``Supervisor`` restarts a process that dies.
+    here at once. The ``Supervisor`` restarts a process that dies. The
+    processes share their metrics (``shared_metrics_dir``), so a scrape of
+    any of them counts the requests of all.
     """
     try:
         reserved = tcp_socket(host, port)
@@ -37,14 +43,16 @@ def serve_processes(app_factory: str, *, host: str, port: int, workers: int, log
         logger.error("cannot listen on %s:%d: %s", host, port, exc)
         return 1
     try:
-        supervisor = Supervisor(
-            serve_one,
-            (app_factory, host, port, log_level),
-            count=workers,
-            name="api",
-            fail_fast=True,
-        )
-        return supervisor.run()
+        with shared_metrics_dir() as child_exited:
+            supervisor = Supervisor(
+                serve_one,
+                (app_factory, host, port, log),
+                count=workers,
+                name="api",
+                fail_fast=True,
+                on_exit=child_exited,
+            )
+            return supervisor.run()
     finally:
         reserved.close()
 
@@ -58,14 +66,16 @@ def tcp_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def serve_one(app_factory: str, host: str, port: int, log_level: str) -> None:
+def serve_one(app_factory: str, host: str, port: int, log: LogOptions) -> None:
     """One API process (the target of each supervised child)."""
+    configure_logging(log)
     config = uvicorn.Config(
         app_factory,
         factory=True,
         host=host,
         port=port,
-        log_level=log_level,
-        access_log=False,
+        log_level=log.level.lower(),
+        log_config=None,  # configure_logging routed uvicorn's loggers already
+        access_log=False,  # the app writes its own (http/observability.py)
     )
     uvicorn.Server(config).run(sockets=[tcp_socket(host, port)])

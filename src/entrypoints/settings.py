@@ -65,6 +65,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     pro_daily_limit: int | None = None
     worker_concurrency: int = 100
     log_level: str = "INFO"
+    # Logs as text lines or JSON lines; one access log line per request.
+    log_format: Literal["text", "json"] = "text"
+    access_log: bool = True
     # Seconds a reply may stay pending before the sweep re-enqueues it, and
     # before it gives up and fails it.
     # A reply's task unacknowledged this long is handed to another worker;
@@ -170,6 +173,8 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], object]]] = {
     "PRO_DAILY_LIMIT": ("pro_daily_limit", _int(0)),
     "WORKER_CONCURRENCY": ("worker_concurrency", _int(1)),
     "LOG_LEVEL": ("log_level", _choice("DEBUG", "INFO", "WARNING", "ERROR")),
+    "LOG_FORMAT": ("log_format", _choice("text", "json")),
+    "ACCESS_LOG": ("access_log", _bool),
     "REPLY_REDELIVER_AFTER": ("reply_redeliver_after", _float),
     "RECLAIM_INTERVAL": ("reclaim_interval", _float),
     "REPLY_REQUEUE_AFTER": ("reply_requeue_after", _float),

@@ -20,6 +20,11 @@ from taskiq_redis import RedisStreamBroker
 logger = logging.getLogger(__name__)
 
 
+def consumer_group_of(stream: str) -> str:
+    """The workers' consumer group of a reply stream."""
+    return f"{stream}:workers"
+
+
 class ReclaimingRedisStreamBroker(RedisStreamBroker):
     """A ``RedisStreamBroker`` that
 
@@ -47,7 +52,7 @@ class ReclaimingRedisStreamBroker(RedisStreamBroker):
         super().__init__(
             url,
             queue_name=queue_name,
-            consumer_group_name=f"{queue_name}:workers",
+            consumer_group_name=consumer_group_of(queue_name),
             # New consumer groups start at the beginning of the stream, so a
             # message enqueued before the first worker ever started is seen.
             consumer_id="0",

@@ -13,17 +13,20 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
+from adapters.prometheus import HttpMetrics, own_registry, scrape_registry
 from entrypoints.bootstrap import Overrides, bootstrap
 from entrypoints.container import Container
 from entrypoints.http.controllers.auth import AuthController
 from entrypoints.http.controllers.billing import BillingController, StripeWebhookController
 from entrypoints.http.controllers.chatrooms import ChatroomController
 from entrypoints.http.controllers.health import health, ready
+from entrypoints.http.controllers.metrics import metrics_route
 from entrypoints.http.controllers.subscriptions import SubscriptionController
 from entrypoints.http.controllers.users import UserController
 from entrypoints.http.dependencies import container_dependencies
 from entrypoints.http.errors import EXCEPTION_HANDLERS
 from entrypoints.http.limits import DEFAULT_MAX_BODY
+from entrypoints.http.observability import ObservedRequests
 from entrypoints.http.request import ApiRequest
 from entrypoints.reply_pipeline import consuming_replies, sweeping
 from entrypoints.settings import Settings
@@ -40,6 +43,7 @@ def create_app(settings: Settings | None = None, **overrides: Unpack[Overrides])
 def app_for(container: Container) -> Litestar:
     """The API over a container that the caller built (and may keep)."""
     settings = container.resolve(Settings)
+    metrics = HttpMetrics(own_registry())
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
@@ -53,7 +57,7 @@ def app_for(container: Container) -> Litestar:
                 logger.info("gemini-clone API ready (%s)", _describe(settings))
                 yield
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             AuthController,
             UserController,
@@ -63,6 +67,7 @@ def app_for(container: Container) -> Litestar:
             StripeWebhookController,
             health,
             ready,
+            metrics_route(scrape_registry(metrics.registry)),
         ],
         dependencies=container_dependencies(container),
         lifespan=[lifespan],
@@ -74,6 +79,9 @@ def app_for(container: Container) -> Litestar:
         on_app_init=[_quiet_litestar_logging],
         debug=False,
     )
+    # Around routing too, so unknown paths are logged and counted as well.
+    app.asgi_handler = ObservedRequests(app.asgi_handler, metrics, access_log=settings.access_log)
+    return app
 
 
 def _openapi() -> OpenAPIConfig:
