@@ -26,6 +26,7 @@ from litestar import Litestar, Response, get
 from litestar.datastructures import State
 
 from adapters.redis.client import connect
+from entrypoints.logging_setup import LogOptions
 from entrypoints.serving import connection_limits, serve_processes, server_options
 from entrypoints.settings import load_settings
 
@@ -73,7 +74,7 @@ def main() -> None:
                 host=args.host,
                 port=args.port,
                 workers=args.workers,
-                log_level=args.log_level,
+                log=LogOptions(level=args.log_level.upper()),
                 limits=limits,
             )
         )

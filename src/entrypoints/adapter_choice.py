@@ -58,6 +58,30 @@ def cursor_key(settings: Settings) -> bytes:
     return _derived_key(settings, b"gemini-clone cursor v1")
 
 
+def reply_stream(settings: Settings) -> str:
+    """The Redis stream of queued replies."""
+    return f"{settings.redis_prefix}replies"
+
+
+def chat_model(settings: Settings) -> ChatModel:
+    """The offline model without GEMINI_API_KEY, else Gemini."""
+    if not settings.gemini_api_key:
+        from adapters.offline_model import OfflineChatModel
+
+        return OfflineChatModel()
+    from adapters.gemini import GeminiChatModel, GeminiConfig
+
+    return GeminiChatModel(
+        GeminiConfig(
+            api_key=settings.gemini_api_key,
+            model=settings.gemini_model,
+            api_base=settings.gemini_api_base,
+            stream=settings.gemini_stream,
+            total_deadline=settings.reply_deadline_seconds,
+        )
+    )
+
+
 class DefaultAdapters:
     """The adapter each port gets unless the caller of ``bootstrap`` overrides it."""
 
@@ -138,29 +162,14 @@ class DefaultAdapters:
             return in_process_queue(settings.worker_concurrency)
         return redis_stream_queue(
             settings.redis_url,
-            stream=f"{settings.redis_prefix}replies",
+            stream=reply_stream(settings),
             redeliver_after=settings.reply_redeliver_after,
             reclaim_interval=settings.reclaim_interval,
             read_batch=min(settings.worker_concurrency, 100),
         )
 
     def model(self) -> ChatModel:
-        settings = self._settings
-        if not settings.gemini_api_key:
-            from adapters.offline_model import OfflineChatModel
-
-            return OfflineChatModel()
-        from adapters.gemini import GeminiChatModel, GeminiConfig
-
-        return GeminiChatModel(
-            GeminiConfig(
-                api_key=settings.gemini_api_key,
-                model=settings.gemini_model,
-                api_base=settings.gemini_api_base,
-                stream=settings.gemini_stream,
-                total_deadline=settings.reply_deadline_seconds,
-            )
-        )
+        return chat_model(self._settings)
 
     def billing(self) -> BillingGateway | None:
         """Stripe when all three of its settings are given; else None, and

@@ -1,22 +1,30 @@
-"""The ``gemini-clone`` command: serve, worker (and worker --check), migrate."""
+"""The ``gemini-clone`` command: serve, worker (and worker --check), migrate.
+
+Settings come from the environment; a ``.env`` file in the current
+directory is read first when there is one, and a variable set in the real
+environment wins over the file's.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import logging
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 
+from dotenv import load_dotenv
+
+from entrypoints.logging_setup import configure_logging, log_options
 from entrypoints.settings import Settings, SettingsError, load_settings
 
 logger = logging.getLogger("gemini_clone")
 
-
-def _configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
-    )
+ENV_FILE = ".env"
+METRICS_DIR = "PROMETHEUS_MULTIPROC_DIR"
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
@@ -37,7 +45,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
             host=args.host,
             port=port,
             workers=args.workers,
-            log_level=settings.log_level.lower(),
+            log=log_options(settings),
             limits=limits,
         )
     else:
@@ -46,7 +54,8 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
             host=args.host,
             port=port,
             log_level=settings.log_level.lower(),
-            access_log=False,
+            log_config=None,  # logging is configured already, uvicorn's included
+            access_log=False,  # the app writes its own (http/observability.py)
             **server_options(limits),
         )
     return 0
@@ -70,28 +79,87 @@ def _migrate(settings: Settings, _args: argparse.Namespace) -> int:
 
 def _worker(settings: Settings, args: argparse.Namespace) -> int:
     from entrypoints.worker import check_workers, run_worker
+    from entrypoints.worker_metrics import MetricsAddress
 
     if args.check:
         return check_workers(settings)
 
-    return run_worker(settings, concurrency=args.concurrency, processes=args.processes)
+    metrics = None
+    if args.metrics_port is not None:
+        metrics = MetricsAddress(args.metrics_host, args.metrics_port)
+    return run_worker(
+        settings, concurrency=args.concurrency, processes=args.processes, metrics=metrics
+    )
+
+
+def _bounded_int(low: int, high: int | None, what: str) -> Callable[[str], int]:
+    """An argparse type: an integer from ``low`` to ``high``, else a clear refusal."""
+
+    def parse(text: str) -> int:
+        try:
+            number = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if number < low or (high is not None and number > high):
+            raise argparse.ArgumentTypeError(f"{number} is out of range: {what}")
+        return number
+
+    return parse
+
+
+PORT = _bounded_int(1, 65535, "a port is 1 to 65535")
+PROCESSES = _bounded_int(1, 512, "give 1 to 512 processes")
+CONCURRENCY = _bounded_int(1, 100_000, "give 1 to 100000 replies in flight")
+
+
+def _version() -> str:
+    try:
+        return version("gemini-clone")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown (not installed)"
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="gemini-clone", description="A Gemini-style chat backend."
+        prog="gemini-clone",
+        description="A Gemini-style chat backend. Settings come from the environment and "
+        "from ./.env (the real environment wins); see .env.example.",
     )
-    commands = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument("--version", action="version", version=f"gemini-clone {_version()}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     serve = commands.add_parser("serve", help="run the HTTP API")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=None, help="default: $PORT or 8000")
-    serve.add_argument("--workers", type=int, default=1, help="API processes (needs REDIS_URL)")
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)"
+    )
+    serve.add_argument("--port", type=PORT, default=None, help="port (default: $PORT or 8000)")
+    serve.add_argument(
+        "--workers",
+        type=PROCESSES,
+        default=1,
+        help="API processes on the one port (default: 1; more than 1 needs REDIS_URL)",
+    )
     serve.set_defaults(run=_serve)
     worker = commands.add_parser("worker", help="run reply workers (needs REDIS_URL)")
     worker.add_argument(
-        "--concurrency", type=int, default=None, help="replies in flight per process"
+        "--concurrency",
+        type=CONCURRENCY,
+        default=None,
+        help="replies in flight per process (default: $WORKER_CONCURRENCY or 100)",
     )
-    worker.add_argument("--processes", type=int, default=1, help="worker processes")
+    worker.add_argument(
+        "--processes", type=PROCESSES, default=1, help="worker processes (default: 1)"
+    )
+    worker.add_argument(
+        "--metrics-port",
+        type=PORT,
+        default=None,
+        help="answer Prometheus scrapes on this port, /metrics (default: off)",
+    )
+    worker.add_argument(
+        "--metrics-host",
+        default="127.0.0.1",
+        help="address of the metrics port (default: 127.0.0.1; 0.0.0.0 for every interface)",
+    )
     worker.add_argument(
         "--check",
         action="store_true",
@@ -105,6 +173,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # The real environment wins over the file (override=False).
+    load_dotenv(Path.cwd() / ENV_FILE, override=False)
+    if os.environ.get(METRICS_DIR) == "":
+        # prometheus_client takes a set but empty variable for a directory.
+        del os.environ[METRICS_DIR]
     try:
         settings = load_settings()
     except SettingsError as exc:
@@ -112,7 +185,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         lines = "".join(f"\n  {problem}" for problem in exc.problems)
         print(f"gemini-clone: {heading}, nothing started:{lines}", file=sys.stderr)
         return 2
-    _configure_logging(settings.log_level)
+    configure_logging(log_options(settings))
     result: int = args.run(settings, args)
     return result
 

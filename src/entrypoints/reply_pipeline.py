@@ -17,7 +17,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 
-from adapters.taskiq import TaskiqReplyQueue
+from adapters.taskiq import ReplyRunner, TaskiqReplyQueue
 from entrypoints.container import Container
 from gemini_core.errors import ServiceUnavailable
 from gemini_core.services import ReplyService, ReplySweeper
@@ -27,16 +27,21 @@ logger = logging.getLogger("gemini_clone.replies")
 
 @contextlib.asynccontextmanager
 async def consuming_replies(
-    container: Container, *, worker: bool, capacity: int | None = None
+    container: Container,
+    *,
+    worker: bool,
+    capacity: int | None = None,
+    runner: ReplyRunner | None = None,
 ) -> AsyncIterator[None]:
     """Start the Taskiq queue, if the deployment uses one (a test may
     override the queue with something that needs no starting); a worker
-    runs at most ``capacity`` replies at once."""
+    runs at most ``capacity`` replies at once, through ``runner`` (the
+    worker's counts them), else ``ReplyService``."""
     queue = container.resolve_optional(TaskiqReplyQueue)
     if queue is None:
         yield
         return
-    await queue.start(container.resolve(ReplyService), worker=worker, capacity=capacity)
+    await queue.start(runner or container.resolve(ReplyService), worker=worker, capacity=capacity)
     try:
         yield
     finally:

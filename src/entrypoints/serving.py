@@ -9,6 +9,8 @@ from typing import Any
 
 import uvicorn
 
+from entrypoints.logging_setup import LogOptions, configure_logging
+from entrypoints.metrics_dir import shared_metrics_dir
 from entrypoints.settings import Settings
 from entrypoints.slow_clients import ConnectionLimits, connection_cap, guarded_h11
 from entrypoints.supervisor import Supervisor
@@ -40,7 +42,7 @@ def serve_processes(
     host: str,
     port: int,
     workers: int,
-    log_level: str,
+    log: LogOptions,
     limits: ConnectionLimits | None = None,
 ) -> int:
     """Serve ``app_factory`` from ``workers`` uvicorn processes on one port;
@@ -59,7 +61,9 @@ def serve_processes(
     So each process listens on a socket of its own with ``SO_REUSEPORT`` (the
     kernel spreads connections across them) and ``IPPROTO_TCP``. This
     process binds one too, never listening on it, so that a port in use fails
-    here at once. The ``Supervisor`` restarts a process that dies.
+    here at once. The ``Supervisor`` restarts a process that dies. The
+    processes share their metrics (``shared_metrics_dir``), so a scrape of
+    any of them counts the requests of all.
     """
     try:
         reserved = tcp_socket(host, port)
@@ -67,14 +71,16 @@ def serve_processes(
         logger.error("cannot listen on %s:%d: %s", host, port, exc)
         return 1
     try:
-        supervisor = Supervisor(
-            serve_one,
-            (app_factory, host, port, log_level, limits),
-            count=workers,
-            name="api",
-            fail_fast=True,
-        )
-        return supervisor.run()
+        with shared_metrics_dir() as child_exited:
+            supervisor = Supervisor(
+                serve_one,
+                (app_factory, host, port, log, limits),
+                count=workers,
+                name="api",
+                fail_fast=True,
+                on_exit=child_exited,
+            )
+            return supervisor.run()
     finally:
         reserved.close()
 
@@ -89,16 +95,18 @@ def tcp_socket(host: str, port: int) -> socket.socket:
 
 
 def serve_one(
-    app_factory: str, host: str, port: int, log_level: str, limits: ConnectionLimits | None
+    app_factory: str, host: str, port: int, log: LogOptions, limits: ConnectionLimits | None
 ) -> None:
     """One API process (the target of each supervised child)."""
+    configure_logging(log)
     config = uvicorn.Config(
         app_factory,
         factory=True,
         host=host,
         port=port,
-        log_level=log_level,
-        access_log=False,
+        log_level=log.level.lower(),
+        log_config=None,  # configure_logging routed uvicorn's loggers already
+        access_log=False,  # the app writes its own (http/observability.py)
         **server_options(limits),
     )
     uvicorn.Server(config).run(sockets=[tcp_socket(host, port)])

@@ -90,6 +90,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     max_event_streams_per_user: int = 10
     worker_concurrency: int = 100
     log_level: str = "INFO"
+    # Logs as text lines or JSON lines; one access log line per request.
+    log_format: Literal["text", "json"] = "text"
+    access_log: bool = True
     # -- replies that nothing may lose or leave stuck (docs/OPERATIONS.md) --
     # A live worker renews its claim on the replies it runs every fifth of
     # REPLY_REDELIVER_AFTER; a reply whose worker stayed silent that long
@@ -240,6 +243,8 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], object]]] = {
     "MAX_EVENT_STREAMS_PER_USER": ("max_event_streams_per_user", _int(1)),
     "WORKER_CONCURRENCY": ("worker_concurrency", _int(1)),
     "LOG_LEVEL": ("log_level", _choice("DEBUG", "INFO", "WARNING", "ERROR")),
+    "LOG_FORMAT": ("log_format", _choice("text", "json")),
+    "ACCESS_LOG": ("access_log", _bool),
     "REPLY_REDELIVER_AFTER": ("reply_redeliver_after", _float),
     "RECLAIM_INTERVAL": ("reclaim_interval", _float),
     "REPLY_REQUEUE_AFTER": ("reply_requeue_after", _float),

@@ -8,7 +8,8 @@ means the program cannot start at all (a bad setting, a port in use) when
 ``fail_fast`` is set and it exited by itself (not killed by a signal):
 then every child is stopped and the exit status is 1.
 SIGTERM or SIGINT stops every child with SIGTERM (each finishes its work in
-flight) and waits for them.
+flight) and waits for them. ``on_exit`` is told the pid of every child
+that ended (the multiprocess metrics forget its live gauges).
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ class Supervisor:
         fail_fast: bool,
         startup_seconds: float = 30.0,
         max_backoff: float = 30.0,
+        on_exit: Callable[[int], None] | None = None,
     ) -> None:
         self._context = multiprocessing.get_context("spawn")
         self._target = target
@@ -54,6 +56,7 @@ class Supervisor:
         self._fail_fast = fail_fast
         self._startup_seconds = startup_seconds
         self._max_backoff = max_backoff
+        self._on_exit = on_exit
         self._stopping = threading.Event()
         self._first_start = 0.0
 
@@ -92,6 +95,7 @@ class Supervisor:
             if slot.process.is_alive():
                 return True
             lived = now - slot.started_at
+            self._ended(slot.process)
             # Exiting on its own early means it cannot start; killed by a
             # signal (a negative exit code) is a crash to recover from.
             exited = (slot.process.exitcode or 0) >= 0
@@ -114,10 +118,19 @@ class Supervisor:
             slot.process, slot.started_at, slot.due_at = self._spawn(index), now, None
         return True
 
-    @staticmethod
-    def _stop_all(slots: list[_Slot]) -> None:
+    def _stop_all(self, slots: list[_Slot]) -> None:
         for slot in slots:
             if slot.process.is_alive():
                 slot.process.terminate()  # SIGTERM: each finishes its work in flight
         for slot in slots:
             slot.process.join()
+            if slot.due_at is None:  # a dead one awaiting its restart was told already
+                self._ended(slot.process)
+
+    def _ended(self, process: BaseProcess) -> None:
+        if self._on_exit is None or process.pid is None:
+            return
+        try:
+            self._on_exit(process.pid)
+        except Exception:
+            logger.exception("could not clean up after %s process %s", self._name, process.pid)

@@ -13,20 +13,29 @@ from taskiq.receiver import Receiver
 from adapters.taskiq import TaskiqReplyQueue
 from entrypoints.bootstrap import bootstrap
 from entrypoints.heartbeat import BEATS_PER_TTL, describe, heartbeating
+from entrypoints.logging_setup import configure_logging, log_options
+from entrypoints.metrics_dir import shared_metrics_dir
 from entrypoints.reply_pipeline import consuming_replies, sweeping
 from entrypoints.settings import Settings, startup_warnings
 from entrypoints.supervisor import Supervisor
+from entrypoints.worker_metrics import MetricsAddress, WorkerInstruments, start_metrics_server
 from gemini_core.errors import ServiceUnavailable
 from gemini_core.ports import Clock, WorkerInfo, WorkerRegistry
 
 logger = logging.getLogger("gemini_clone.worker")
 
 
-def run_worker(settings: Settings, *, concurrency: int | None, processes: int) -> int:
+def run_worker(
+    settings: Settings,
+    *,
+    concurrency: int | None,
+    processes: int,
+    metrics: MetricsAddress | None = None,
+) -> int:
     """Run ``processes`` worker processes with ``concurrency`` replies in
     flight each. SIGTERM or SIGINT stops taking new replies and waits for
     those in flight (up to a reply's deadline); what is left unacknowledged
-    is redelivered to another worker."""
+    is redelivered to another worker. ``metrics``: where to answer scrapes."""
     if not settings.redis_url:
         logger.error(
             "gemini-clone worker needs REDIS_URL; in the embedded default the API "
@@ -37,29 +46,47 @@ def run_worker(settings: Settings, *, concurrency: int | None, processes: int) -
         logger.warning(warning)
     in_flight = concurrency or settings.worker_concurrency
     if processes <= 1:
-        return _worker_process(settings, in_flight)
-    return _supervise(settings, in_flight, processes)
+        return _worker_process(settings, in_flight, metrics)
+    return _supervise(settings, in_flight, processes, metrics)
 
 
-def _supervise(settings: Settings, in_flight: int, processes: int) -> int:
+def _supervise(
+    settings: Settings, in_flight: int, processes: int, metrics: MetricsAddress | None
+) -> int:
     """A parent that restarts a worker process that dies (with backoff: a
-    worker must outlive what killed its sibling, not give up with it)."""
-    supervisor = Supervisor(
-        _worker_process, (settings, in_flight), count=processes, name="worker", fail_fast=False
-    )
-    return supervisor.run()
+    worker must outlive what killed its sibling, not give up with it), and
+    answers scrapes with the sum of its children's metrics."""
+    with shared_metrics_dir() as child_exited:
+        if metrics is not None and not start_metrics_server(settings, metrics, None):
+            return 1
+        supervisor = Supervisor(
+            _worker_process,
+            (settings, in_flight, None),
+            count=processes,
+            name="worker",
+            fail_fast=False,
+            on_exit=child_exited,
+        )
+        return supervisor.run()
 
 
-def _worker_process(settings: Settings, in_flight: int) -> int:
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    asyncio.run(_serve_replies(settings, in_flight))
+def _worker_process(settings: Settings, in_flight: int, metrics: MetricsAddress | None) -> int:
+    configure_logging(log_options(settings))
+    instruments = WorkerInstruments(settings)
+    if metrics is not None and not start_metrics_server(
+        settings, metrics, instruments.metrics.registry
+    ):
+        return 1
+    asyncio.run(_serve_replies(settings, in_flight, instruments))
     return 0
 
 
-async def _serve_replies(settings: Settings, in_flight: int) -> None:
-    async with bootstrap(settings) as container:
+async def _serve_replies(
+    settings: Settings, in_flight: int, instruments: WorkerInstruments
+) -> None:
+    container = bootstrap(settings, model=instruments.model)
+    container.on_close(instruments.model.aclose)
+    async with container:
         queue = container.resolve(TaskiqReplyQueue)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -74,7 +101,9 @@ async def _serve_replies(settings: Settings, in_flight: int) -> None:
             run_startup=False,  # consuming_replies starts the broker
         )
         async with (
-            consuming_replies(container, worker=True, capacity=in_flight),
+            consuming_replies(
+                container, worker=True, capacity=in_flight, runner=instruments.runner(container)
+            ),
             sweeping(container, settings.sweep_interval),
             heartbeating(
                 container.resolve(WorkerRegistry),  # type: ignore[type-abstract]

@@ -80,12 +80,13 @@ class CliProcess(LoggedProcess):
 
 
 def cli(
-    args: list[str], env: dict[str, str], timeout: float = 120
+    args: list[str], env: dict[str, str], timeout: float = 120, cwd: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """Run one `gemini-clone` command to its end."""
+    """Run one `gemini-clone` command to its end (in ``cwd``, if given)."""
     return subprocess.run(
         [sys.executable, "-m", "entrypoints.cli", *args],
         env=env,
+        cwd=cwd,
         capture_output=True,
         text=True,
         timeout=timeout,

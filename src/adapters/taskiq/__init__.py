@@ -5,6 +5,7 @@ embedded API itself) starts the same queue with the runner the composition
 root hands it, and Taskiq runs ``generate_reply`` with it.
 """
 
+from adapters.taskiq.backlog import StreamBacklog, StreamBacklogReader
 from adapters.taskiq.queue import TaskiqReplyQueue, in_process_queue, redis_stream_queue
 from adapters.taskiq.redis_stream import ReclaimingRedisStreamBroker
 from adapters.taskiq.reply_task import REPLY_TASK_NAME, ReplyRunner
@@ -13,6 +14,8 @@ __all__ = [
     "REPLY_TASK_NAME",
     "ReclaimingRedisStreamBroker",
     "ReplyRunner",
+    "StreamBacklog",
+    "StreamBacklogReader",
     "TaskiqReplyQueue",
     "in_process_queue",
     "redis_stream_queue",

@@ -13,6 +13,7 @@ from taskiq import AsyncBroker, InMemoryBroker
 
 from adapters.taskiq.redis_stream import ReclaimingRedisStreamBroker
 from adapters.taskiq.reply_task import REPLY_TASK_NAME, ReplyRunner, generate_reply
+from adapters.taskiq.request_id import RequestIdMiddleware
 from gemini_core.errors import ServiceUnavailable
 
 
@@ -27,6 +28,7 @@ class TaskiqReplyQueue:
 
     def __init__(self, broker: AsyncBroker) -> None:
         self.broker = broker
+        broker.add_middlewares(RequestIdMiddleware())  # the prompt's request id travels along
         self._task = broker.register_task(generate_reply, task_name=REPLY_TASK_NAME)
         # In process: the replies enqueued here and not yet run to the end.
         self._local: set[uuid.UUID] = set()

@@ -57,6 +57,11 @@ def _text(value: str | bytes) -> str:
     return value.decode() if isinstance(value, bytes) else value
 
 
+def consumer_group_of(stream: str) -> str:
+    """The workers' consumer group of a reply stream."""
+    return f"{stream}:workers"
+
+
 class ReclaimingRedisStreamBroker(RedisStreamBroker):
     """A ``RedisStreamBroker`` that keeps going through Redis outages and
     tells a dead worker's entries from a slow worker's (see the module)."""
@@ -75,7 +80,7 @@ class ReclaimingRedisStreamBroker(RedisStreamBroker):
         super().__init__(
             url,
             queue_name=queue_name,
-            consumer_group_name=f"{queue_name}:workers",
+            consumer_group_name=consumer_group_of(queue_name),
             # New consumer groups start at the beginning of the stream, so a
             # message enqueued before the first worker ever started (or
             # before the group was made again) is seen.

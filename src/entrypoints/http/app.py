@@ -12,6 +12,7 @@ from litestar.config.app import AppConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 
+from adapters.prometheus import HttpMetrics, own_registry, scrape_registry
 from entrypoints.adapter_choice import cursor_key
 from entrypoints.bootstrap import Overrides, bootstrap
 from entrypoints.container import Container
@@ -22,12 +23,14 @@ from entrypoints.http.controllers.auth import AuthController
 from entrypoints.http.controllers.billing import BillingController, StripeWebhookController
 from entrypoints.http.controllers.chatrooms import ChatroomController
 from entrypoints.http.controllers.health import health, ready
+from entrypoints.http.controllers.metrics import metrics_route
 from entrypoints.http.controllers.subscriptions import SubscriptionController
 from entrypoints.http.controllers.users import UserController
 from entrypoints.http.cursors import ChatroomCursors
 from entrypoints.http.dependencies import container_dependencies
 from entrypoints.http.errors import EXCEPTION_HANDLERS
 from entrypoints.http.limits import DEFAULT_MAX_BODY
+from entrypoints.http.observability import ObservedRequests
 from entrypoints.http.request import ApiRequest
 from entrypoints.reply_pipeline import consuming_replies, sweeping
 from entrypoints.settings import Settings, startup_warnings
@@ -45,6 +48,7 @@ def create_app(settings: Settings | None = None, **overrides: Unpack[Overrides])
 def app_for(container: Container) -> Litestar:
     """The API over a container that the caller built (and may keep)."""
     settings = container.resolve(Settings)
+    metrics = HttpMetrics(own_registry())
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
@@ -60,7 +64,7 @@ def app_for(container: Container) -> Litestar:
                 logger.info("gemini-clone API ready (%s)", _describe(settings))
                 yield
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             AuthController,
             UserController,
@@ -70,6 +74,7 @@ def app_for(container: Container) -> Litestar:
             StripeWebhookController,
             health,
             ready,
+            metrics_route(scrape_registry(metrics.registry)),
         ],
         dependencies=container_dependencies(
             container, cursors=ChatroomCursors(cursor_key(settings))
@@ -84,6 +89,9 @@ def app_for(container: Container) -> Litestar:
         on_app_init=[_quiet_litestar_logging],
         debug=False,
     )
+    # Around routing too, so unknown paths are logged and counted as well.
+    app.asgi_handler = ObservedRequests(app.asgi_handler, metrics, access_log=settings.access_log)
+    return app
 
 
 def _client_limits(container: Container, settings: Settings) -> ClientLimitGuard:

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
 from entrypoints.http.limits import describe
+from entrypoints.http.observability import note_error_code
 from entrypoints.http.rate_limit import rate_limit_headers
 from entrypoints.http.schemas import ErrorBody, ErrorEnvelope
 from gemini_core import errors as domain
+from gemini_core.request_context import current_request_id
 
 logger = logging.getLogger("gemini_clone.http")
 
@@ -145,7 +148,9 @@ def _too_large(request: Request[Any, Any, Any]) -> str:
 def internal_error_handler(
     request: Request[Any, Any, Any], exc: Exception
 ) -> Response[ErrorEnvelope]:
-    request_id = request.headers.get("x-request-id") or str(uuid.uuid4())
+    # The request's id (``observability``), so the log line, the answer's
+    # details and its X-Request-ID header all name the same one.
+    request_id = current_request_id() or str(uuid.uuid4())
     logger.error(
         "unexpected error on %s %s (request id %s)",
         request.method,
@@ -162,8 +167,22 @@ def internal_error_handler(
     )
 
 
+Handler = Callable[[Request[Any, Any, Any], Exception], Response[ErrorEnvelope]]
+
+
+def _noting_the_code(handler: Handler) -> Handler:
+    """The handler, leaving the answer's error code for the metrics."""
+
+    def handle(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorEnvelope]:
+        response = handler(request, exc)
+        note_error_code(request.scope, response.content.error.code)
+        return response
+
+    return handle
+
+
 EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
-    domain.DomainError: domain_error_handler,
-    HTTPException: http_error_handler,
-    Exception: internal_error_handler,
+    domain.DomainError: _noting_the_code(domain_error_handler),
+    HTTPException: _noting_the_code(http_error_handler),
+    Exception: _noting_the_code(internal_error_handler),
 }
