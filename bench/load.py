@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import WRK_SCRIPT, HarnessError, Mode, Result
+from bench.usage import ProcessTree
 
 
 def ensure_wrk() -> str:
@@ -105,11 +106,24 @@ class Wrk:
                 return parsed
         raise HarnessError(f"wrk printed no summary:\n{out.stdout}\n{out.stderr}")
 
-    def measure(self, name: str, group: str, base: str, requests: Sequence[Req]) -> Result:
-        """A warm-up run, then the measured one."""
+    def measure(
+        self,
+        name: str,
+        group: str,
+        base: str,
+        requests: Sequence[Req],
+        watch: ProcessTree | None = None,
+    ) -> Result:
+        """A warm-up run, then the measured one; with ``watch``, the CPU that
+        tree spent during the measured run and its memory at the end."""
         if self.mode.warmup > 0:
             self._run(base, requests, self.mode.warmup)
-        raw = self._run(base, requests, self.mode.duration)
+        if watch is None:
+            raw, usage = self._run(base, requests, self.mode.duration), None
+        else:
+            before = watch.snapshot()
+            raw = self._run(base, requests, self.mode.duration)
+            usage = watch.since(before)
         seconds = raw["duration_us"] / 1e6
         result = Result(
             name=name,
@@ -127,6 +141,10 @@ class Wrk:
                 "bytes_per_response": raw["bytes"] / max(1, raw["requests"]),
             },
         )
+        if usage is not None:
+            result.cpu_ms_per_request = usage.per(raw["requests"])
+            result.rss_mb = usage.rss_mb
+            result.extra["cpu_ms"] = usage.cpu_ms
         result.show()
         return result
 

@@ -44,6 +44,7 @@ def measure_ceiling(stack: Stack, data: Seed, wrk: Wrk) -> Result:
         "ceiling",
         stack.ceiling,
         [Req("GET", "/ceiling", account.token) for account in data.list_users],
+        watch=stack.ceiling_tree,
     )
     ceiling.ratio = 1.0
     ceiling.extra["body_bytes"] = len(body)
@@ -72,11 +73,18 @@ def measure_api_reads(stack: Stack, data: Seed, wrk: Wrk) -> list[Result]:
     ]
     lists = [Req("GET", "/chatroom", account.token) for account in data.list_users]
     detail = [Req("GET", f"/chatroom/{data.detail_room.id}", token)]
+    watch = stack.api_tree
     return [
-        wrk.measure("GET /chatroom (cache hit)", "api", stack.api, lists),
-        wrk.measure(f"GET /chatroom/{{id}} ({DETAIL_MESSAGES} messages)", "api", stack.api, detail),
+        wrk.measure("GET /chatroom (cache hit)", "api", stack.api, lists, watch),
         wrk.measure(
-            f"GET /chatroom/{{id}}/messages (pages of {PAGE}, 1,000)", "api", stack.api, pages
+            f"GET /chatroom/{{id}} ({DETAIL_MESSAGES} messages)", "api", stack.api, detail, watch
+        ),
+        wrk.measure(
+            f"GET /chatroom/{{id}}/messages (pages of {PAGE}, 1,000)",
+            "api",
+            stack.api,
+            pages,
+            watch,
         ),
     ]
 
@@ -91,6 +99,7 @@ def measure_room_growth(stack: Stack, data: Seed, wrk: Wrk) -> list[Result]:
             f"growth:room:{size}",
             stack.api,
             [Req("GET", f"/chatroom/{room.id}", token)],
+            stack.api_tree,
         )
         for size, room in sizes.items()
     ]
@@ -100,6 +109,7 @@ def measure_room_growth(stack: Stack, data: Seed, wrk: Wrk) -> list[Result]:
             f"growth:newest:{size}",
             stack.api,
             [Req("GET", f"/chatroom/{room.id}/messages?limit={PAGE}", token)],
+            stack.api_tree,
         )
         for size, room in sizes.items()
     ]
@@ -112,6 +122,7 @@ def measure_room_growth(stack: Stack, data: Seed, wrk: Wrk) -> list[Result]:
                 f"growth:oldest:{size}",
                 stack.api,
                 [Req("GET", path, token)],
+                stack.api_tree,
             )
         )
     return results
@@ -141,6 +152,7 @@ def measure_list_growth(stack: Stack, data: Seed, wrk: Wrk, mode: Mode) -> list[
                 f"growth:rooms-hit{'-last' if extra else ''}:{count}",
                 stack.api,
                 [Req("GET", f"/chatroom?limit=20{extra}", account.token)],
+                stack.api_tree,
             )
         )
     for count, account, extra in _list_cases(data):
@@ -166,6 +178,7 @@ def measure_misses(
     client = redis.Redis.from_url(stack.redis_url)
     key = f"{stack.prefix}rooms:{account.user_id}:gen"
     times, errors = [], 0
+    before = stack.api_tree.snapshot()
     with httpx.Client(base_url=stack.api, timeout=30) as http:
         headers = {"authorization": f"Bearer {account.token}"}
         for index in range(count + 5):
@@ -177,6 +190,7 @@ def measure_misses(
                 errors += 1
             if index >= 5:
                 times.append(elapsed)
+    usage = stack.api_tree.since(before)
     client.close()
     times.sort()
     result = Result(
@@ -187,6 +201,8 @@ def measure_misses(
         p99_ms=percentile(times, 0.99) * 1000,
         errors=errors,
         note="sequential, one connection",
+        cpu_ms_per_request=usage.per(count + 5),
+        rss_mb=usage.rss_mb,
     )
     result.show()
     return result
@@ -202,6 +218,7 @@ def measure_posts(stack: Stack, data: Seed, wrk: Wrk) -> Result:
             Req("POST", f"/chatroom/{room.id}/message", account.token, body)
             for account, room in data.post_users
         ],
+        stack.api_tree,
     )
 
 

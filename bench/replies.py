@@ -22,6 +22,7 @@ from bench.common import Mode, ReplyResult, percentile
 from bench.load import RawHttp
 from bench.seed import Account, Seed, Seeder
 from bench.stack import Stack
+from bench.usage import ProcessTree
 
 PROMPT = json.dumps({"content": "Tell me one fact about B-trees."}).encode()
 REPLY_TIMEOUT = 60  # seconds a client waits for its reply before counting an error
@@ -30,21 +31,54 @@ ENDS = ("message.completed", "message.failed")
 Outcome = tuple[str, float]  # the event type, when it arrived (loop time)
 
 
-def measure_replies(stack: Stack, data: Seed, mode: Mode, latency: float) -> list[ReplyResult]:
-    """Each in-flight level of ``mode`` in turn, with the worker running."""
-    results = []
+@dataclass(frozen=True)
+class Level:
+    rooms: list[uuid.UUID]  # one client each
+    processes: int  # gemini-clone worker --processes
+    seconds: float
+
+
+def measure_replies(
+    stack: Stack, data: Seed, mode: Mode, latency: float, scale_processes: int
+) -> list[ReplyResult]:
+    """Each in-flight level of ``mode`` in turn with the run's worker
+    processes; then the top level again (in fresh rooms) with
+    ``scale_processes`` of them, when that is another count (0: not)."""
+    counts = [(k, stack.worker_processes) for k in mode.in_flight]
+    if scale_processes not in (0, stack.worker_processes):
+        counts.append((max(mode.in_flight), scale_processes))
     with psycopg.connect(stack.database_url) as conn:
         seeder = Seeder(conn)
-        levels = {k: seeder.rooms(data.reply_user.user_id, k) for k in mode.in_flight}
+        levels = [
+            Level(seeder.rooms(data.reply_user.user_id, k), n, mode.reply_seconds)
+            for k, n in counts
+        ]
         conn.commit()
-    stack.start_worker()
-    try:
-        for rooms in levels.values():
-            run = drive_replies(stack, data.reply_user, rooms, mode.reply_seconds, latency)
-            results.append(asyncio.run(run))
-    finally:
-        stack.stop_worker()
+    results: list[ReplyResult] = []
+    for processes in dict.fromkeys(level.processes for level in levels):
+        worker = stack.start_worker(processes)
+        try:
+            for level in levels:
+                if level.processes == processes:
+                    results.append(measure_level(stack, worker, data.reply_user, level, latency))
+        finally:
+            stack.stop_worker()
     return results
+
+
+def measure_level(
+    stack: Stack, worker: ProcessTree, account: Account, level: Level, latency: float
+) -> ReplyResult:
+    """One level, and what the worker and the API spent on it (warm-up and
+    tail included: every reply it completed, over all the CPU it took)."""
+    before, api_before = worker.snapshot(), stack.api_tree.snapshot()
+    result = asyncio.run(drive_replies(stack, account, level, latency))
+    usage, api = worker.since(before), stack.api_tree.since(api_before)
+    result.cpu_ms_per_reply = usage.per(result.completed)
+    result.rss_mb = usage.rss_mb
+    result.api_cpu_ms_per_prompt = api.per(result.completed)
+    result.show()
+    return result
 
 
 class Completions:
@@ -142,10 +176,12 @@ async def client_loop(
 
 
 async def drive_replies(
-    stack: Stack, account: Account, rooms: list[uuid.UUID], seconds: float, latency: float
+    stack: Stack, account: Account, level: Level, latency: float
 ) -> ReplyResult:
-    """K clients (one room each) each keep one prompt in flight for ``seconds``."""
+    """K clients (one room each) each keep one prompt in flight for the
+    level's seconds (after a warm-up)."""
     loop = asyncio.get_running_loop()
+    rooms, seconds = level.rooms, level.seconds
     host, port = stack.api.removeprefix("http://").split(":")
     async with Completions(stack.redis_url, stack.prefix) as ends:
         warmup = min(2.0, seconds / 4)
@@ -162,16 +198,14 @@ async def drive_replies(
         tallies = await asyncio.gather(*(one_client(room) for room in rooms))
     records = [record for tally in tallies for record in tally.records]
     errors = sum(tally.errors for tally in tallies)
-    result = summarize(stack, records, errors, len(rooms), (start + warmup, stop_at), latency)
-    result.show()
-    return result
+    return summarize(stack, records, errors, level, (start + warmup, stop_at), latency)
 
 
 def summarize(
     stack: Stack,
     records: list[Record],
     errors: int,
-    k: int,
+    level: Level,
     window: tuple[float, float],
     latency: float,
 ) -> ReplyResult:
@@ -184,16 +218,17 @@ def summarize(
     measured = [r for r in records if r.done >= window[0] and r.outcome == "message.completed"]
     spans = server_spans(stack, measured) or [float("nan")]
     client_spans = sorted(r.done - r.accepted for r in measured) or [float("nan")]
-    ideal = k / latency
+    ideal = len(level.rooms) / latency
     return ReplyResult(
-        in_flight=k,
+        in_flight=len(level.rooms),
+        worker_processes=level.processes,
         replies_per_s=rate,
         ideal_per_s=ideal,
         of_ideal=rate / ideal,
         overhead_p50_ms=(statistics.median(spans) - latency) * 1000,
         overhead_p99_ms=(percentile(spans, 0.99) - latency) * 1000,
         client_overhead_p50_ms=(statistics.median(client_spans) - latency) * 1000,
-        completed=len(records),
+        completed=sum(r.outcome == "message.completed" for r in records),
         errors=errors,
     )
 

@@ -26,6 +26,7 @@ from bench.common import (
     WORKER_CONCURRENCY,
     HarnessError,
 )
+from bench.usage import ProcessTree
 from tests.support.processes import (
     CliProcess,
     LoggedProcess,
@@ -51,16 +52,21 @@ class Stack:
     prefix: str
     env: dict[str, str]
     worker_processes: int
+    api_tree: ProcessTree  # gemini-clone serve and its children
+    ceiling_tree: ProcessTree
     worker: CliProcess | None = None
 
-    def start_worker(self) -> None:
-        processes = str(self.worker_processes)
+    def start_worker(self, processes: int | None = None) -> ProcessTree:
+        """``gemini-clone worker --processes N`` (default: the run's N), once
+        every process is ready; the tree to watch."""
+        count = processes or self.worker_processes
         self.worker = CliProcess(
-            ["worker", "--processes", processes, "--concurrency", str(WORKER_CONCURRENCY)],
+            ["worker", "--processes", str(count), "--concurrency", str(WORKER_CONCURRENCY)],
             self.env,
         )
         with harness_errors("the worker did not start"):
-            wait_output(self.worker, "worker ready", self.worker_processes, START_TIMEOUT)
+            wait_output(self.worker, "worker ready", count, START_TIMEOUT)
+        return ProcessTree("worker", self.worker.process.pid)
 
     def stop_worker(self) -> None:
         if self.worker is not None:
@@ -109,9 +115,9 @@ def running_stack(
         }
         with harness_errors("gemini-clone migrate failed"):
             run_cli(["migrate"], env)
-        api_url = start_api(stack, env, api_processes)
+        api_url, api_tree = start_api(stack, env, api_processes)
         ceiling_env = {**base_env, "REDIS_URL": redis_url, "CEILING_KEY": f"{prefix}ceiling"}
-        ceiling_url = start_ceiling(stack, ceiling_env, api_processes)
+        ceiling_url, ceiling_tree = start_ceiling(stack, ceiling_env, api_processes)
         result = Stack(
             api=api_url,
             ceiling=ceiling_url,
@@ -121,6 +127,8 @@ def running_stack(
             prefix=prefix,
             env=env,
             worker_processes=worker_processes,
+            api_tree=api_tree,
+            ceiling_tree=ceiling_tree,
         )
         stack.callback(result.stop_worker)
         yield result
@@ -154,13 +162,14 @@ def start_service(
     command: list[str],
     url: str,
     accept: Callable[[httpx.Response], bool],
-) -> None:
+) -> ProcessTree:
     """``python -m COMMAND`` in its own session, stopped with the stack;
-    returns once ``url`` answers as ``accept`` wants."""
+    returns (its tree) once ``url`` answers as ``accept`` wants."""
     service = LoggedProcess([sys.executable, "-m", *command], env, name=f"gcbench-{name}", cwd=ROOT)
     stack.callback(service.stop, 20)
     with harness_errors(f"the {name} did not start"):
         wait_http(url, service, accept=accept, timeout=START_TIMEOUT)
+    return ProcessTree(name, service.process.pid)
 
 
 def start_standin(
@@ -175,21 +184,27 @@ def start_standin(
     return url
 
 
-def start_api(stack: contextlib.ExitStack, env: dict[str, str], processes: int) -> str:
-    """``gemini-clone serve --workers N``."""
+def start_api(
+    stack: contextlib.ExitStack, env: dict[str, str], processes: int
+) -> tuple[str, ProcessTree]:
+    """``gemini-clone serve --workers N``: its URL and its tree."""
     port = free_port()
     api = CliProcess(["serve", "--port", str(port), "--workers", str(processes)], env)
     stack.callback(api.stop)
     url = f"http://127.0.0.1:{port}"
     with harness_errors("the API did not start"):
         wait_ready(url, api, timeout=START_TIMEOUT)
-    return url
+    return url, ProcessTree("api", api.process.pid)
 
 
-def start_ceiling(stack: contextlib.ExitStack, env: dict[str, str], processes: int) -> str:
+def start_ceiling(
+    stack: contextlib.ExitStack, env: dict[str, str], processes: int
+) -> tuple[str, ProcessTree]:
     """``bench/ceiling.py``, served as the API is (404 until its key is set)."""
     port = free_port()
     command = ["bench.ceiling", "--port", str(port), "--workers", str(processes)]
     url = f"http://127.0.0.1:{port}"
-    start_service(stack, env, "ceiling", command, url + "/ceiling", lambda r: r.status_code == 404)
-    return url
+    tree = start_service(
+        stack, env, "ceiling", command, url + "/ceiling", lambda r: r.status_code == 404
+    )
+    return url, tree
