@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -18,6 +19,8 @@ import redis
 import redis.asyncio as aioredis
 
 from adapters.sqlalchemy import create_engine, upgrade_schema
+from entrypoints.settings import Settings
+from tests.support.api import make_settings
 from tests.support.throwaway_redis import ThrowawayRedis
 
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -118,3 +121,32 @@ def throwaway_redis(redis_server_url: str) -> Iterator[ThrowawayRedis]:
         yield server
     finally:
         server.stop()
+
+
+TEST_JWT_SECRET = "integration-test-secret-of-at-least-32-bytes"
+SettingsFactory = Callable[..., Settings]
+
+
+@pytest.fixture
+def production_settings(
+    tmp_path: Path,
+    migrated_database: str,
+    redis_server_url: str,
+    redis_prefix: str,
+    # Requested for its clean-up: it deletes this test's keys afterwards.
+    redis_client: aioredis.Redis,
+) -> SettingsFactory:
+    """Settings of an app on this test's migrated PostgreSQL database and its
+    own Redis key prefix; keyword arguments add variables or override them."""
+
+    def make(**env: str) -> Settings:
+        return make_settings(
+            tmp_path,
+            DATABASE_URL=migrated_database,
+            REDIS_URL=redis_server_url,
+            REDIS_PREFIX=redis_prefix,
+            JWT_SECRET=TEST_JWT_SECRET,
+            **env,
+        )
+
+    return make

@@ -3,18 +3,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import httpx
 import pytest
-import redis.asyncio as aioredis
 
-from tests.support.api import ApiClient, assert_error, make_settings, running_app
+from tests.integration.conftest import SettingsFactory
+from tests.support.api import ApiClient, assert_error, running_app
 from tests.support.fakes import cheap_hasher
 
 pytestmark = pytest.mark.integration
-
-JWT_SECRET = "integration-test-secret-of-at-least-32-bytes"
 
 
 def from_address(api: ApiClient, host: str) -> httpx.AsyncClient:
@@ -23,19 +19,10 @@ def from_address(api: ApiClient, host: str) -> httpx.AsyncClient:
 
 
 async def test_two_api_processes_share_one_allowance_per_client(
-    tmp_path: Path,
-    migrated_database: str,
-    redis_server_url: str,
+    production_settings: SettingsFactory,
     redis_prefix: str,
-    # Requested for its clean-up: it deletes this test's keys afterwards.
-    redis_client: aioredis.Redis,
 ) -> None:
-    settings = make_settings(
-        tmp_path,
-        DATABASE_URL=migrated_database,
-        REDIS_URL=redis_server_url,
-        REDIS_PREFIX=redis_prefix,
-        JWT_SECRET=JWT_SECRET,
+    settings = production_settings(
         CLIENT_RATE_LIMIT="20",
     )
     mobiles = [f"+9198765432{i:02d}" for i in range(22)]

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import redis.asyncio as aioredis
 
-from tests.support.api import assert_error, login, make_settings, running_app
+from tests.integration.conftest import SettingsFactory
+from tests.support.api import assert_error, login, running_app
 from tests.support.fakes import cheap_hasher
 from tests.support.rooms import forged_cursor, new_room, walk_pages
 
@@ -15,19 +14,11 @@ pytestmark = pytest.mark.integration
 
 
 async def test_forged_cursors_add_no_keys(
-    tmp_path: Path,
-    migrated_database: str,
-    redis_server_url: str,
+    production_settings: SettingsFactory,
     redis_prefix: str,
     redis_client: aioredis.Redis,
 ) -> None:
-    settings = make_settings(
-        tmp_path,
-        DATABASE_URL=migrated_database,
-        REDIS_URL=redis_server_url,
-        REDIS_PREFIX=redis_prefix,
-        JWT_SECRET="integration-test-secret-of-at-least-32-bytes",
-    )
+    settings = production_settings()
 
     async def cache_keys() -> list[bytes]:
         return [key async for key in redis_client.scan_iter(match=f"{redis_prefix}rooms:*")]

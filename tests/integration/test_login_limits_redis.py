@@ -4,7 +4,6 @@ adapters: the attempt is reserved in Redis before the password is checked."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 import redis.asyncio as aioredis
@@ -12,13 +11,13 @@ import redis.asyncio as aioredis
 from adapters.redis import RedisRateLimiter
 from adapters.redis.client import connect
 from adapters.redis.user_cache import RedisUserCache
-from tests.support.api import ApiClient, make_settings, running_app
+from tests.integration.conftest import SettingsFactory
+from tests.support.api import ApiClient, running_app
 from tests.support.fakes import CountingHasher
 from tests.support.guesses import flood_change_password, flood_login
 
 pytestmark = pytest.mark.integration
 
-JWT_SECRET = "integration-test-secret-of-at-least-32-bytes"
 GUESSES = 200
 
 
@@ -40,22 +39,12 @@ async def warm_redis(redis_server_url: str) -> AsyncIterator[aioredis.Redis]:
 
 @pytest.fixture
 async def client(
-    tmp_path: Path,
-    migrated_database: str,
-    redis_server_url: str,
+    production_settings: SettingsFactory,
     redis_prefix: str,
-    # Requested for its clean-up: it deletes this test's keys afterwards.
-    redis_client: aioredis.Redis,
     warm_redis: aioredis.Redis,
     hasher: CountingHasher,
 ) -> AsyncIterator[ApiClient]:
-    settings = make_settings(
-        tmp_path,
-        DATABASE_URL=migrated_database,
-        REDIS_URL=redis_server_url,
-        REDIS_PREFIX=redis_prefix,
-        JWT_SECRET=JWT_SECRET,
-    )
+    settings = production_settings()
     # The Redis adapters a guess touches, on the warm client.
     async with running_app(
         settings,
