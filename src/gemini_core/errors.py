@@ -40,30 +40,38 @@ class NotFound(DomainError):
 
 
 class Conflict(DomainError):
+    """The request is valid but the current state forbids it; base of the
+    errors a caller fixes by changing that state first."""
+
     code = "conflict"
     default_message = "the request conflicts with the current state"
 
 
 class MobileTaken(Conflict):
+    """A signup names a mobile number that an account already uses."""
+
     code = "mobile_taken"
     default_message = "an account with this mobile number already exists"
 
 
 class AlreadySubscribed(Conflict):
+    """A checkout was asked for while the user already has Pro, or a
+    subscription whose failed payment should be fixed instead."""
+
     code = "already_subscribed"
     default_message = "you already have an active Pro subscription"
 
 
 class NoBillingAccount(Conflict):
     """The user has never started a checkout, so there is no customer whose
-    portal could be opened (409: subscribe first)."""
+    portal could be opened: subscribe first."""
 
     code = "no_billing_account"
     default_message = "you have no billing account yet; subscribe with POST /subscribe/pro first"
 
 
 class RoomLimitReached(Conflict):
-    """The user keeps as many chatrooms as one user may (409: delete one
+    """The user keeps as many chatrooms as one user may (delete one
     first); ``details`` carries the ``limit``."""
 
     code = "room_limit_reached"
@@ -77,6 +85,9 @@ class RoomLimitReached(Conflict):
 
 
 class Unauthorized(DomainError):
+    """No valid proof of identity: the access token is missing, invalid,
+    expired or revoked, or its user no longer exists."""
+
     code = "unauthorized"
     default_message = "authentication is required"
 
@@ -118,6 +129,9 @@ class RecentCodeLoginRequired(Forbidden):
 
 
 class InvalidOtp(DomainError):
+    """The one-time code does not match a live challenge: wrong, expired,
+    already used or past its wrong tries; deliberately says not which."""
+
     code = "invalid_otp"
     default_message = "the code is wrong, expired or already used"
 
@@ -147,6 +161,9 @@ class SignupPending(RateLimited):
 
 
 class QuotaExceeded(RateLimited):
+    """The user's prompts for today are used up; ``retry_after`` runs to
+    the quota's reset and nothing of the prompt was stored."""
+
     code = "quota_exceeded"
     default_message = "you have used all of today's prompts"
 
@@ -166,11 +183,16 @@ class TooManyStreams(RateLimited):
 
 
 class BillingUnavailable(DomainError):
+    """Billing was asked for on a server with no billing gateway configured."""
+
     code = "billing_unavailable"
     default_message = "billing is not configured on this server"
 
 
 class BillingError(DomainError):
+    """The payment provider could not be reached or refused a request;
+    ``details`` carries what the provider said."""
+
     code = "billing_error"
     default_message = "the payment provider refused the request"
 
@@ -185,6 +207,9 @@ class UnsupportedBillingState(BillingError):
 
 
 class InvalidSignature(DomainError):
+    """A webhook payload is unsigned, badly signed or not a usable event,
+    so it cannot be trusted as the provider's word."""
+
     code = "invalid_signature"
     default_message = "the webhook signature is missing or invalid"
 

@@ -25,4 +25,6 @@ def set_request_id(request_id: str | None) -> Token[str | None]:
 
 
 def reset_request_id(token: Token[str | None]) -> None:
+    """Restore the id that was current before the ``set_request_id`` that
+    returned ``token``, so one unit of work's id never leaks into the next."""
     _request_id.reset(token)

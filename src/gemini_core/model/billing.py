@@ -15,6 +15,9 @@ PAST_DUE_GRACE = timedelta(days=3)
 
 
 class Tier(enum.StrEnum):
+    """What a user's subscription entitles them to, such as their daily
+    prompt limit; derived from the subscription, never stored."""
+
     BASIC = "basic"
     PRO = "pro"
 
@@ -34,6 +37,9 @@ class SubscriptionStatus(enum.StrEnum):
 
 
 class Subscription(msgspec.Struct, frozen=True, kw_only=True):
+    """What we keep of a user's subscription at the payment provider, as
+    the provider last reported it; ``tier`` reads what it grants."""
+
     user_id: uuid.UUID
     status: SubscriptionStatus = SubscriptionStatus.NONE
     customer_id: str | None = None

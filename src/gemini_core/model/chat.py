@@ -13,6 +13,8 @@ CONTENT_MAX = 8000
 
 
 class Role(enum.StrEnum):
+    """Who wrote a message: the user (a prompt) or the model (a reply)."""
+
     USER = "user"
     MODEL = "model"
 
@@ -27,6 +29,9 @@ class MessageStatus(enum.StrEnum):
 
 
 class Chatroom(msgspec.Struct, frozen=True, kw_only=True):
+    """A named conversation that belongs to one user; ``updated_at`` moves
+    on a rename, ``last_message_at`` on a new prompt."""
+
     id: uuid.UUID
     user_id: uuid.UUID
     name: str

@@ -12,6 +12,9 @@ OTP_MAX_WRONG_TRIES = 5
 
 
 class OtpPurpose(enum.StrEnum):
+    """What a code was sent for; a code is only ever accepted for its own
+    purpose, so a login code resets no password."""
+
     LOGIN = "login"
     # Sent by a signup; the one code that confirms the signup's password.
     SIGNUP = "signup"
@@ -29,4 +32,5 @@ class OtpChallenge(msgspec.Struct, frozen=True, kw_only=True):
 
     @property
     def key(self) -> str:
+        """Where the store keeps it: one live code per purpose and number."""
         return f"{self.purpose.value}:{self.mobile_number}"

@@ -16,4 +16,5 @@ class Quota(msgspec.Struct, frozen=True, kw_only=True):
 
     @property
     def remaining(self) -> int | None:
+        """Prompts left today, never negative; None when unlimited."""
         return None if self.limit is None else max(0, self.limit - self.used)

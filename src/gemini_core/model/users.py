@@ -35,4 +35,6 @@ class User(msgspec.Struct, frozen=True, kw_only=True):
 
     @property
     def is_verified(self) -> bool:
+        """Whether a code sent to the number was ever used: only then is this
+        a confirmed account rather than a pending signup."""
         return self.mobile_verified_at is not None

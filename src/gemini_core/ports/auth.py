@@ -13,13 +13,20 @@ from gemini_core.model import OtpChallenge, OtpPurpose, User
 
 
 class UserRepository(Protocol):
+    """The stored accounts, inside a unit of work; a mobile number (canonical
+    E.164) belongs to at most one user."""
+
     async def add(self, user: User) -> None:
         """Store a new user; raises ``MobileTaken`` when the number is in use."""
         ...
 
-    async def get(self, user_id: uuid.UUID) -> User | None: ...
+    async def get(self, user_id: uuid.UUID) -> User | None:
+        """The user with this id, hashes included; None when there is none."""
+        ...
 
-    async def get_by_mobile(self, mobile_number: str) -> User | None: ...
+    async def get_by_mobile(self, mobile_number: str) -> User | None:
+        """The user holding this exact (canonical) number; None when nobody does."""
+        ...
 
     async def set_password(
         self, user_id: uuid.UUID, password_hash: str, *, bump_token_version: bool
@@ -79,6 +86,8 @@ class UserCache(Protocol):
 
 
 class OtpAttempt(enum.Enum):
+    """What one check of a code against the ``OtpStore`` came to."""
+
     ACCEPTED = "accepted"
     WRONG = "wrong"
     # No live code: never issued, expired, used, voided by a resend or by
@@ -87,6 +96,9 @@ class OtpAttempt(enum.Enum):
 
 
 class OtpStore(Protocol):
+    """The live one-time code of each (purpose, number) key, shared by every
+    process of a deployment, so a code is accepted at most once."""
+
     async def put(self, challenge: OtpChallenge) -> None:
         """Keep the challenge, voiding any earlier one for the same key."""
         ...
@@ -118,7 +130,10 @@ class OtpSender(Protocol):
 
     echoes_code: bool
 
-    async def deliver(self, mobile_number: str, code: str, purpose: OtpPurpose) -> None: ...
+    async def deliver(self, mobile_number: str, code: str, purpose: OtpPurpose) -> None:
+        """Send ``code`` to the number, saying what ``purpose`` it serves;
+        return once it is handed on, raise when it could not be sent."""
+        ...
 
 
 class RateLimiter(Protocol):
@@ -147,14 +162,29 @@ class RateLimiter(Protocol):
 
 
 class PasswordHasher(Protocol):
-    async def hash(self, password: str) -> str: ...
+    """A deliberately slow one-way hash of passwords. The async methods must
+    not stall the event loop while they work; one too busy to take the work
+    now raises ``ServiceUnavailable``."""
 
-    async def verify(self, password_hash: str, password: str) -> bool: ...
+    async def hash(self, password: str) -> str:
+        """A new salted hash of ``password``, self-describing (it carries its
+        own parameters) so ``verify`` needs nothing else."""
+        ...
 
-    def needs_rehash(self, password_hash: str) -> bool: ...
+    async def verify(self, password_hash: str, password: str) -> bool:
+        """Whether ``password`` matches; False, never an error, for a
+        mismatch or a hash this hasher cannot read."""
+        ...
+
+    def needs_rehash(self, password_hash: str) -> bool:
+        """Whether the hash was made with weaker parameters than today's (or
+        cannot be read), so a login that just verified should store a new one."""
+        ...
 
 
 class IssuedToken(msgspec.Struct, frozen=True):
+    """A signed access token and how many seconds it stays valid."""
+
     access_token: str
     expires_in: int
 
@@ -172,6 +202,8 @@ class TokenClaims(msgspec.Struct, frozen=True):
 
 
 class TokenIssuer(Protocol):
+    """Makes and checks the bearer tokens that stand for a logged-in user."""
+
     def issue(
         self,
         user_id: uuid.UUID,
@@ -179,7 +211,10 @@ class TokenIssuer(Protocol):
         *,
         auth_methods: tuple[str, ...] = (),
         auth_time: datetime | None = None,
-    ) -> IssuedToken: ...
+    ) -> IssuedToken:
+        """A token that ``verify`` will turn back into exactly these claims
+        until it expires; it cannot be forged or altered without the secret."""
+        ...
 
     def verify(self, token: str) -> TokenClaims:
         """Return the claims of a valid token or raise ``Unauthorized``."""

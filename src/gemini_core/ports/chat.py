@@ -20,12 +20,19 @@ class ChatroomCursor(msgspec.Struct, frozen=True):
 
 
 class ChatroomPage(msgspec.Struct, frozen=True):
+    """One page of a user's rooms; ``next_cursor`` is None on the last page."""
+
     items: list[Chatroom]
     next_cursor: ChatroomCursor | None = None
 
 
 class ChatroomRepository(Protocol):
-    async def add(self, room: Chatroom) -> None: ...
+    """The stored chatrooms, inside a unit of work; every read and write is
+    scoped to the owner, so another user's room looks absent."""
+
+    async def add(self, room: Chatroom) -> None:
+        """Store a new room as given, with no limit on its owner's rooms."""
+        ...
 
     async def add_within_limit(self, room: Chatroom, limit: int) -> bool:
         """Store the room unless its owner already has ``limit`` rooms; False
@@ -45,7 +52,11 @@ class ChatroomRepository(Protocol):
 
     async def rename(
         self, user_id: uuid.UUID, room_id: uuid.UUID, name: str, now: datetime
-    ) -> Chatroom | None: ...
+    ) -> Chatroom | None:
+        """Set the name and ``updated_at`` (its activity is unchanged) and
+        return the room as stored; None, nothing written, when the user has
+        no such room."""
+        ...
 
     async def delete(self, user_id: uuid.UUID, room_id: uuid.UUID) -> bool:
         """Delete the room and its messages; False when there was none."""
@@ -58,11 +69,16 @@ class ChatroomRepository(Protocol):
 
 
 class MessageRepository(Protocol):
+    """The stored prompts and replies, inside a unit of work. Reads go by
+    message or room id, not by user: callers check the room's owner first."""
+
     async def add(self, *messages: Message) -> None:
         """Store new messages (in one statement when there are several)."""
         ...
 
-    async def get(self, message_id: uuid.UUID) -> Message | None: ...
+    async def get(self, message_id: uuid.UUID) -> Message | None:
+        """The message with this id, of whichever room; None when there is none."""
+        ...
 
     async def list_page(
         self, chatroom_id: uuid.UUID, limit: int, before: uuid.UUID | None
@@ -120,12 +136,23 @@ class ChatroomListCache(Protocol):
         page_key: str,
         page: ChatroomPage,
         ttl_seconds: float,
-    ) -> None: ...
+    ) -> None:
+        """Keep ``page`` for ``ttl_seconds`` only if ``generation`` is still
+        the user's current one; otherwise (it was invalidated since the
+        lookup) drop it silently."""
+        ...
 
-    async def invalidate(self, user_id: uuid.UUID) -> None: ...
+    async def invalidate(self, user_id: uuid.UUID) -> None:
+        """Make every page of the user cached so far unreachable, and any
+        store with an older generation a no-op; called after each change to
+        the user's rooms."""
+        ...
 
 
 class QuotaTake(msgspec.Struct, frozen=True):
+    """What one ``QuotaCounter.take`` did: whether the prompt was counted,
+    and the day's count after it."""
+
     allowed: bool
     used: int
 
@@ -140,12 +167,23 @@ class QuotaCounter(Protocol):
         ``used`` is the count after the call."""
         ...
 
-    async def give_back(self, user_id: uuid.UUID, day: str) -> None: ...
+    async def give_back(self, user_id: uuid.UUID, day: str) -> None:
+        """Uncount one prompt of ``day`` (a reply that failed); never below
+        zero, and nothing once that day's counter has expired. Raises
+        ``ServiceUnavailable`` when the counter cannot be reached."""
+        ...
 
-    async def used(self, user_id: uuid.UUID, day: str) -> int: ...
+    async def used(self, user_id: uuid.UUID, day: str) -> int:
+        """The prompts counted for the user on ``day``; 0 when none.
+        Raises ``ServiceUnavailable`` when the counter cannot be reached
+        (the quota is then counted in the database)."""
+        ...
 
 
 class ReplyQueue(Protocol):
+    """The hand-off of pending replies to the workers; a reply may be
+    delivered more than once, which ``ReplyService`` tolerates."""
+
     async def enqueue(self, reply_id: uuid.UUID) -> None:
         """Hand a pending reply to the workers; raises when it cannot."""
         ...
@@ -159,16 +197,25 @@ class ReplyQueue(Protocol):
 
 
 class ModelTurn(msgspec.Struct, frozen=True):
+    """One message of the conversation as the model sees it."""
+
     role: Role
     text: str
 
 
 class ModelRequest(msgspec.Struct, frozen=True):
+    """What the model is asked: alternating user and model turns, oldest
+    first and ending with the prompt to answer, plus an optional system
+    instruction."""
+
     turns: list[ModelTurn]
     system_instruction: str | None = None
 
 
 class ModelReply(msgspec.Struct, frozen=True):
+    """The model's whole answer, with why it stopped and the tokens it
+    counted when the model reports them."""
+
     text: str
     finish_reason: str | None = None
     prompt_tokens: int | None = None
@@ -179,6 +226,8 @@ DeltaSink = Callable[[str], Awaitable[None]]
 
 
 class ChatModel(Protocol):
+    """The language model that writes the replies (Gemini, or any other)."""
+
     async def generate(self, request: ModelRequest, on_delta: DeltaSink) -> ModelReply:
         """Answer the conversation, passing partial text to ``on_delta`` as
         it arrives. Raises ``ModelError`` (or ``ModelRefused``)."""
@@ -204,20 +253,30 @@ class MessageEvent(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class EventPublisher(Protocol):
+    """The sending end of live message events."""
+
     async def publish(self, event: MessageEvent) -> None:
         """Best effort: a lost live event is recovered by polling."""
         ...
 
 
 class EventStream(Protocol):
+    """One subscription to a chatroom's live events, in publishing order;
+    one that falls behind may lose some, which polling recovers."""
+
     async def next(self, wait_seconds: float) -> MessageEvent | None:
         """The next event, or None when ``wait_seconds`` pass without one."""
         ...
 
-    async def close(self) -> None: ...
+    async def close(self) -> None:
+        """End the subscription and free what it holds; safe to call twice,
+        and ``next`` returns None afterwards."""
+        ...
 
 
 class EventSubscriber(Protocol):
+    """The listening end of live message events, per chatroom."""
+
     async def subscribe(self, chatroom_id: uuid.UUID) -> EventStream:
         """Start listening; events published after this returns are seen."""
         ...

@@ -14,6 +14,8 @@ if TYPE_CHECKING:
 
 
 class Clock(Protocol):
+    """Where the core reads the time, so tests can move it."""
+
     def now(self) -> datetime:
         """The current moment, timezone-aware UTC."""
         ...
@@ -28,19 +30,29 @@ class UnitOfWork(Protocol):
 
     # Read-only properties, so an adapter may expose its concrete repositories.
     @property
-    def users(self) -> UserRepository: ...
+    def users(self) -> UserRepository:
+        """The accounts, read and written in this transaction."""
+        ...
 
     @property
-    def chatrooms(self) -> ChatroomRepository: ...
+    def chatrooms(self) -> ChatroomRepository:
+        """The chatrooms, read and written in this transaction."""
+        ...
 
     @property
-    def messages(self) -> MessageRepository: ...
+    def messages(self) -> MessageRepository:
+        """The messages, read and written in this transaction."""
+        ...
 
     @property
-    def subscriptions(self) -> SubscriptionRepository: ...
+    def subscriptions(self) -> SubscriptionRepository:
+        """The subscription states, read and written in this transaction."""
+        ...
 
     @property
-    def processed_events(self) -> ProcessedEventRepository: ...
+    def processed_events(self) -> ProcessedEventRepository:
+        """The applied webhook event ids, recorded in this transaction."""
+        ...
 
     async def __aenter__(self) -> Self: ...
 
@@ -51,7 +63,10 @@ class UnitOfWork(Protocol):
         tb: TracebackType | None,
     ) -> None: ...
 
-    async def commit(self) -> None: ...
+    async def commit(self) -> None:
+        """Keep every change made through this unit, all or none; raises
+        (keeping none) when they cannot be kept."""
+        ...
 
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]

@@ -17,11 +17,16 @@ from gemini_core.ports import Clock, UnitOfWorkFactory
 
 
 class Accounts:
+    """The account steps of signup and code login, each in its own
+    transaction and safe when a signup and a login of one number race."""
+
     def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
 
     async def by_mobile(self, mobile: str) -> User | None:
+        """The account of the canonical number ``mobile``, verified or not;
+        None when there is none."""
         async with self._uow() as uow:
             return await uow.users.get_by_mobile(mobile)
 

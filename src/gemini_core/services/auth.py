@@ -57,6 +57,9 @@ FIRST_PASSWORD_PROOF_SECONDS = 600
 
 
 class Session(msgspec.Struct, frozen=True):
+    """A successful login: the access token, its lifetime in seconds, and
+    the user it speaks for."""
+
     access_token: str
     expires_in: int
     user: User
@@ -78,6 +81,10 @@ class Principal(msgspec.Struct, frozen=True):
 
 
 class AuthService:
+    """Everything that proves who a user is: signup, login by code or
+    password, password changes and resets, and checking access tokens.
+    Mobile numbers are accepted as people type them."""
+
     def __init__(
         self,
         *,
@@ -182,6 +189,9 @@ class AuthService:
         return self._session(user, BY_CODE, auth_time=self._clock.now())
 
     async def reset_password(self, mobile_number: str, code: str, new_password: str) -> None:
+        """Set a new password with a reset code (it verifies the number too)
+        and revoke every older token; ``InvalidOtp`` when the code is not the
+        live one, ``ValidationFailed`` for a weak password."""
         mobile = self._phones.canonical(mobile_number)
         check_password(new_password, "new_password")
         # Hashed before the code is spent: when hashing is busy (503), the
@@ -201,6 +211,9 @@ class AuthService:
     # -- passwords --------------------------------------------------------
 
     async def login(self, mobile_number: str, password: str) -> Session:
+        """A session for the right password; ``InvalidCredentials`` alike
+        for an unknown number, no password or a wrong one, in the same time,
+        and ``RateLimited`` past the guesses a number is allowed."""
         mobile = self._phones.canonical(mobile_number)
         async with self._attempts.attempt(mobile):
             user = await self._accounts.by_mobile(mobile)

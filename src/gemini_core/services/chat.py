@@ -51,6 +51,9 @@ class PromptAccepted(msgspec.Struct, frozen=True):
 
 
 class RoomList(msgspec.Struct, frozen=True):
+    """A page of rooms, and whether it was served from the list cache
+    rather than the database."""
+
     page: ChatroomPage
     cache_hit: bool
 
@@ -127,6 +130,9 @@ class ChatService:
     # -- rooms ------------------------------------------------------------
 
     async def create_room(self, user_id: uuid.UUID, name: str) -> Chatroom:
+        """A new, empty room named ``name`` (stripped, one line);
+        ``RoomLimitReached`` when the user already keeps ``max_rooms``, even
+        under concurrent creates."""
         now = self._clock.now()
         room = Chatroom(
             id=new_id(),
@@ -193,6 +199,8 @@ class ChatService:
         return room, latest
 
     async def rename_room(self, user_id: uuid.UUID, room_id: uuid.UUID, name: str) -> Chatroom:
+        """The room under its new name (its place in the list unchanged);
+        ``NotFound`` unless the user owns it."""
         clean = _clean(name, "name", NAME_MAX, strip=True)
         async with self._uow() as uow:
             room = await uow.chatrooms.rename(user_id, room_id, clean, self._clock.now())
@@ -203,6 +211,8 @@ class ChatService:
         return room
 
     async def delete_room(self, user_id: uuid.UUID, room_id: uuid.UUID) -> None:
+        """Delete the room and every message in it; ``NotFound`` unless the
+        user owns it."""
         async with self._uow() as uow:
             if not await uow.chatrooms.delete(user_id, room_id):
                 raise NotFound("chatroom not found")

@@ -20,6 +20,7 @@ class ReadinessReport(msgspec.Struct, frozen=True):
 
     @property
     def ready(self) -> bool:
+        """Whether every check that is not advisory said ``ok``."""
         return all(
             verdict == "ok" for name, verdict in self.checks.items() if name not in self.advisory
         )
@@ -36,6 +37,8 @@ class ReadinessService:
         self._advisory = list(advisory)
 
     async def report(self) -> ReadinessReport:
+        """Run every check now; one that raises ``ServiceUnavailable`` is
+        reported as unavailable, not raised."""
         verdicts: dict[str, str] = {}
         for check in [*self._checks, *self._advisory]:
             try:
@@ -58,5 +61,6 @@ class WorkersAlive:
         self._registry = registry
 
     async def check(self) -> None:
+        """``ServiceUnavailable`` when no worker's heartbeat is current."""
         if not await self._registry.alive():
             raise ServiceUnavailable("no reply worker is alive")

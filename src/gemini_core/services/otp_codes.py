@@ -24,6 +24,9 @@ OTP_SEND_WINDOW_SECONDS = 600
 
 
 class OtpIssued(msgspec.Struct, frozen=True):
+    """A code was sent: how many seconds it stays valid, and the code
+    itself only when the delivery hands it back to the caller."""
+
     expires_in: int
     # Only set when the delivery is the mock that echoes the code.
     otp: str | None = None
@@ -50,6 +53,8 @@ class OtpCodes:
         self._secret = secret
 
     async def issue(self, mobile: str, purpose: OtpPurpose) -> OtpIssued:
+        """``allow_send`` then ``send``: a new code for ``purpose``, or
+        ``RateLimited`` (nothing sent) when the number's allowance is spent."""
         await self.allow_send(mobile)
         return await self.send(mobile, purpose)
 
@@ -90,6 +95,7 @@ class OtpCodes:
         return outcome is OtpAttempt.ACCEPTED
 
     async def consume(self, mobile: str, purpose: OtpPurpose, code: str) -> None:
+        """``accept``, raising ``InvalidOtp`` when the code is not the live one."""
         if not await self.accept(mobile, purpose, code):
             raise InvalidOtp()
 

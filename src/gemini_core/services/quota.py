@@ -16,6 +16,9 @@ logger = logging.getLogger(__name__)
 
 
 class QuotaService:
+    """Counts each user's prompts per UTC day against their tier's limit,
+    falling back to counting in the database while the counter is down."""
+
     def __init__(
         self,
         *,
@@ -33,6 +36,7 @@ class QuotaService:
         self._limits = {Tier.BASIC: basic_limit, Tier.PRO: pro_limit}
 
     async def limit_for(self, user_id: uuid.UUID) -> int | None:
+        """Today's prompt limit of the user's current tier; None for unlimited."""
         return self._limits[await self._tiers.tier(user_id)]
 
     async def take(self, user_id: uuid.UUID) -> Quota:
@@ -63,6 +67,7 @@ class QuotaService:
             logger.warning("quota counter unavailable; unit for %s not returned there", user_id)
 
     async def usage(self, user_id: uuid.UUID) -> Quota:
+        """The user's quota today, without taking any of it."""
         now = self._clock.now()
         try:
             used = await self._counter.used(user_id, utc_day(now))

@@ -42,6 +42,7 @@ class StreamLimits:
         self._open: dict[uuid.UUID, int] = {}
 
     def open_for(self, user_id: uuid.UUID) -> int:
+        """How many streams the user holds open in this process now."""
         return self._open.get(user_id, 0)
 
     async def open(

@@ -16,11 +16,14 @@ class TierService:
         self._clock = clock
 
     async def subscription(self, user_id: uuid.UUID) -> Subscription:
+        """The stored subscription, or a ``none`` one for a user who never
+        subscribed: never None."""
         async with self._uow() as uow:
             found = await uow.subscriptions.get(user_id)
         return found or Subscription(user_id=user_id)
 
     async def tier(self, user_id: uuid.UUID) -> Tier:
+        """The tier the user is on right now."""
         return self.tier_of(await self.subscription(user_id))
 
     def tier_of(self, subscription: Subscription) -> Tier:
