@@ -9,14 +9,11 @@ from typing import Unpack
 
 from litestar import Litestar
 from litestar.config.app import AppConfig
-from litestar.openapi import OpenAPIConfig
-from litestar.openapi.spec import Components, SecurityScheme
 
 from adapters.prometheus import HttpMetrics, own_registry, scrape_registry
 from entrypoints.adapter_choice import cursor_key
 from entrypoints.bootstrap import Overrides, bootstrap
 from entrypoints.container import Container
-from entrypoints.http.api_docs import docs_router, offline_swagger
 from entrypoints.http.client_address import ClientAddresses
 from entrypoints.http.client_limits import ClientLimitGuard
 from entrypoints.http.controllers.auth import AuthController
@@ -31,6 +28,8 @@ from entrypoints.http.dependencies import container_dependencies
 from entrypoints.http.errors import EXCEPTION_HANDLERS
 from entrypoints.http.limits import DEFAULT_MAX_BODY
 from entrypoints.http.observability import ObservedRequests
+from entrypoints.http.openapi import openapi_config, polished
+from entrypoints.http.options import AllowAllMethods
 from entrypoints.http.request import ApiRequest
 from entrypoints.reply_pipeline import consuming_replies, sweeping
 from entrypoints.settings import Settings, startup_warnings
@@ -49,6 +48,7 @@ def app_for(container: Container) -> Litestar:
     """The API over a container that the caller built (and may keep)."""
     settings = container.resolve(Settings)
     metrics = HttpMetrics(own_registry())
+    allow = AllowAllMethods()
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
@@ -85,11 +85,14 @@ def app_for(container: Container) -> Litestar:
         # Routes that take long text or Stripe's events set their own.
         request_max_body_size=DEFAULT_MAX_BODY,
         request_class=ApiRequest,
-        openapi_config=_openapi(),
+        openapi_config=openapi_config(),
         on_app_init=[_quiet_litestar_logging],
+        before_send=[allow],
         debug=False,
     )
     # Around routing too, so unknown paths are logged and counted as well.
+    allow.bind(app)
+    polished(app)
     app.asgi_handler = ObservedRequests(app.asgi_handler, metrics, access_log=settings.access_log)
     return app
 
@@ -98,23 +101,6 @@ def _client_limits(container: Container, settings: Settings) -> ClientLimitGuard
     limiter: RateLimiter = container.resolve(RateLimiter)  # type: ignore[type-abstract]
     return ClientLimitGuard(
         limiter, settings.client_rate_limit, ClientAddresses(settings.trusted_proxies)
-    )
-
-
-def _openapi() -> OpenAPIConfig:
-    return OpenAPIConfig(
-        title="gemini-clone",
-        version="1.0.0",
-        description="A Gemini-style chat backend. Errors share one envelope.",
-        path="/schema",
-        # Swagger UI from the package's own files: /schema works offline.
-        openapi_router=docs_router("/schema"),
-        render_plugins=[offline_swagger("/schema")],
-        components=Components(
-            security_schemes={
-                "bearer": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")
-            }
-        ),
     )
 
 

@@ -12,16 +12,84 @@ import msgspec
 from gemini_core.model import Chatroom, Message, User
 from gemini_core.model.chat import CONTENT_MAX, NAME_MAX
 from gemini_core.model.users import EMAIL_MAX, USER_NAME_MAX
+from gemini_core.passwords import MAX_BYTES, MIN_LENGTH
 
 T = TypeVar("T")
 
-Mobile = Annotated[str, msgspec.Meta(min_length=1, max_length=32, examples=["+919876543210"])]
-# Length rules of passwords are the core's (so they give one clear message);
-# this only stops absurd bodies early.
+Mobile = Annotated[
+    str,
+    msgspec.Meta(
+        min_length=1,
+        max_length=32,
+        extra_json_schema={
+            "description": "E.164 (`+` and the country code), or a national number read "
+            "in the server's DEFAULT_REGION; spaces, dashes and dots are ignored",
+            "examples": ["+919876543210"],
+        },
+    ),
+]
+# The core checks passwords and codes (so each refusal has one clear message
+# and code); msgspec only stops absurd bodies early, and the document states
+# the core's rules (``extra``).
 Password = Annotated[str, msgspec.Meta(max_length=4096)]
-Otp = Annotated[str, msgspec.Meta(min_length=1, max_length=16)]
-RoomName = Annotated[str, msgspec.Meta(min_length=1, max_length=NAME_MAX)]
-Content = Annotated[str, msgspec.Meta(min_length=1, max_length=CONTENT_MAX)]
+NewPassword = Annotated[
+    str,
+    msgspec.Meta(
+        max_length=4096,
+        extra_json_schema={
+            "description": f"at least {MIN_LENGTH} characters, at most {MAX_BYTES} bytes "
+            "in UTF-8, not a commonly used password",
+            "extra": {"minLength": MIN_LENGTH},
+        },
+    ),
+]
+Otp = Annotated[
+    str,
+    msgspec.Meta(
+        min_length=1,
+        max_length=16,
+        extra_json_schema={
+            "description": "the 6-digit code (400 `invalid_otp` otherwise)",
+            "examples": ["123456"],
+            "extra": {"pattern": "^[0-9]{6}$"},
+        },
+    ),
+]
+# The core's text rules (gemini_core.text, ChatService), as patterns for the
+# document only: some character besides whitespace (what str.strip removes),
+# no control characters in a name (once stripped) or, but for tabs and line
+# breaks, in a prompt.
+_SPACE = (
+    r"\t\n\u000b\u000c\r\u001c-\u001f \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+_CONTROL = r"\u0000-\u001f\u007f"
+_CONTROL_BUT_BREAKS = r"\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f"
+NAME_PATTERN = f"^[{_SPACE}]*[^{_CONTROL}]*[^{_CONTROL}{_SPACE}][^{_CONTROL}]*[{_SPACE}]*$"
+CONTENT_PATTERN = (
+    f"^[^{_CONTROL_BUT_BREAKS}]*[^{_CONTROL_BUT_BREAKS}{_SPACE}][^{_CONTROL_BUT_BREAKS}]*$"
+)
+RoomName = Annotated[
+    str,
+    msgspec.Meta(
+        min_length=1,
+        max_length=NAME_MAX,
+        extra_json_schema={
+            "description": "one line, trimmed; not blank, no control characters",
+            "extra": {"pattern": NAME_PATTERN},
+        },
+    ),
+]
+Content = Annotated[
+    str,
+    msgspec.Meta(
+        min_length=1,
+        max_length=CONTENT_MAX,
+        extra_json_schema={
+            "description": "not blank; no control characters but tabs and line breaks",
+            "extra": {"pattern": CONTENT_PATTERN},
+        },
+    ),
+]
 
 
 class RequestBody(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -35,7 +103,7 @@ class SignupIn(RequestBody, kw_only=True):
         Annotated[str, msgspec.Meta(max_length=EMAIL_MAX, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
         | None
     ) = None
-    password: Password | None = None
+    password: NewPassword | None = None
 
 
 class MobileIn(RequestBody, kw_only=True):
@@ -55,12 +123,12 @@ class LoginIn(RequestBody, kw_only=True):
 class ResetPasswordIn(RequestBody, kw_only=True):
     mobile_number: Mobile
     otp: Otp
-    new_password: Password
+    new_password: NewPassword
 
 
 class ChangePasswordIn(RequestBody, kw_only=True):
     current_password: Password | None = None
-    new_password: Password
+    new_password: NewPassword
 
 
 class ChatroomIn(RequestBody, kw_only=True):

@@ -7,6 +7,7 @@ from litestar.di import Provide
 
 from entrypoints.http.auth import current_principal
 from entrypoints.http.client_limits import limited
+from entrypoints.http.openapi import errors
 from entrypoints.http.schemas import (
     ChangePasswordIn,
     DoneOut,
@@ -50,6 +51,7 @@ class AuthController(Controller):
         "/signup",
         status_code=201,
         opt=limited("signup"),
+        responses=errors(400, 409, 413, 429, 503),
         summary="Start an account; its password works once the code sent is verified",
         description=(
             "Makes an unconfirmed account and sends a code to the number (`otp` in the "
@@ -70,7 +72,18 @@ class AuthController(Controller):
             return ok(SignupOut(user=user, expires_in=code.expires_in))
         return ok(SignupOut(user=user, expires_in=code.expires_in, otp=code.otp))
 
-    @post("/send-otp", status_code=200, summary="Send a login code", opt=limited("otp-send"))
+    @post(
+        "/send-otp",
+        status_code=200,
+        summary="Send a login code",
+        description=(
+            "Sends a 6-digit code to the number (`otp` in the body only while delivery "
+            "is `response`); it works once, for a few minutes. Draws on the number's "
+            "code allowance (429)."
+        ),
+        opt=limited("otp-send"),
+        responses=errors(400, 413, 429, 503),
+    )
     async def send_otp(self, data: MobileIn, auth: AuthService) -> Envelope[OtpOut]:
         return _otp(await auth.send_otp(data.mobile_number))
 
@@ -78,6 +91,7 @@ class AuthController(Controller):
         "/verify-otp",
         status_code=200,
         opt=limited("otp-check"),
+        responses=errors(400, 413, 429, 503),
         summary="Log in (or sign up) with a code",
         description=(
             "Takes a login code (send-otp) or the code a signup sent. It verifies the "
@@ -94,6 +108,7 @@ class AuthController(Controller):
         "/login",
         status_code=200,
         opt=limited("login"),
+        responses=errors(400, 401, 413, 429, 503),
         summary="Log in with a password",
         description=(
             "401 `invalid_credentials` for a wrong password, an unknown number, or a "
@@ -110,7 +125,12 @@ class AuthController(Controller):
         "/forgot-password",
         status_code=200,
         summary="Send a password reset code",
+        description=(
+            "Sends a code for `POST /auth/reset-password`; the answer is the same "
+            "whether or not the number has an account."
+        ),
         opt=limited("otp-send"),
+        responses=errors(400, 413, 429, 503),
     )
     async def forgot_password(self, data: MobileIn, auth: AuthService) -> Envelope[OtpOut]:
         return _otp(await auth.forgot_password(data.mobile_number))
@@ -119,7 +139,12 @@ class AuthController(Controller):
         "/reset-password",
         status_code=200,
         summary="Set a new password with a reset code",
+        description=(
+            "400 `invalid_otp` for a wrong or expired code. Every token issued before "
+            "stops working."
+        ),
         opt=limited("otp-check"),
+        responses=errors(400, 413, 429, 503),
     )
     async def reset_password(self, data: ResetPasswordIn, auth: AuthService) -> Envelope[DoneOut]:
         await auth.reset_password(data.mobile_number, data.otp, data.new_password)
@@ -138,6 +163,7 @@ class AuthController(Controller):
             "code and retry, or use forgot-password."
         ),
         dependencies={"principal": Provide(current_principal)},
+        responses=errors(400, 401, 403, 413, 429, 503),
         security=[{"bearer": []}],
     )
     async def change_password(

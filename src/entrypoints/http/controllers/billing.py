@@ -10,6 +10,7 @@ from litestar.params import HeaderParameter
 
 from entrypoints.http.auth import current_user
 from entrypoints.http.limits import STRIPE_WEBHOOK_MAX_BODY
+from entrypoints.http.openapi import errors
 from entrypoints.http.schemas import CheckoutOut, DoneOut, Envelope, PortalOut, ReceivedOut, ok
 from gemini_core.model import User
 from gemini_core.services import BillingService
@@ -25,6 +26,7 @@ class BillingController(Controller):
         status_code=200,
         security=[{"bearer": []}],
         summary="Start a Stripe Checkout for the Pro tier",
+        responses=errors(401, 409, 502, 503),
         description=(
             "Answers the URL of a Stripe Checkout page. The tier changes only when "
             "Stripe's webhook confirms the payment. A repeated call within a few "
@@ -42,6 +44,7 @@ class BillingController(Controller):
         status_code=200,
         security=[{"bearer": []}],
         summary="Open the Stripe customer portal (cancel, change card, invoices)",
+        responses=errors(401, 409, 502, 503),
         description=(
             "Answers the URL of a Stripe Billing Portal session for the caller. "
             "409 `no_billing_account` before the first checkout, 503 "
@@ -55,7 +58,11 @@ class BillingController(Controller):
     # Where Stripe sends the browser back to (PUBLIC_URL defaults to this API).
     # They only say what happens next: the tier follows the webhooks.
 
-    @get("/success", summary="Where Checkout returns after a payment")
+    @get(
+        "/success",
+        summary="Where Checkout returns after a payment",
+        description="A page for the browser; the tier follows Stripe's webhooks.",
+    )
     async def success(self) -> Envelope[DoneOut]:
         return ok(
             DoneOut(
@@ -64,11 +71,19 @@ class BillingController(Controller):
             )
         )
 
-    @get("/cancel", summary="Where Checkout returns when the payment is abandoned")
+    @get(
+        "/cancel",
+        summary="Where Checkout returns when the payment is abandoned",
+        description="A page for the browser; nothing changes.",
+    )
     async def cancel(self) -> Envelope[DoneOut]:
         return ok(DoneOut(message="checkout cancelled; nothing was charged"))
 
-    @get("/return", summary="Where the customer portal returns")
+    @get(
+        "/return",
+        summary="Where the customer portal returns",
+        description="A page for the browser; changes follow Stripe's webhooks.",
+    )
     async def portal_return(self) -> Envelope[DoneOut]:
         return ok(
             DoneOut(
@@ -87,6 +102,7 @@ class StripeWebhookController(Controller):
         status_code=200,
         summary="Stripe's webhook events (signed)",
         request_max_body_size=STRIPE_WEBHOOK_MAX_BODY,
+        responses=errors(400, 413, 503),
         description=(
             "The raw event as Stripe posts it, with its `Stripe-Signature` header. "
             "400 `invalid_signature` for a missing or bad signature, a timestamp "

@@ -7,16 +7,28 @@ from typing import Any
 from litestar import Response, get
 
 from entrypoints.http.errors import envelope
+from entrypoints.http.openapi import errors
 from entrypoints.http.schemas import Envelope, HealthOut, ok
 from gemini_core.services import ReadinessService
 
 
-@get("/health", tags=["operations"], summary="The process is up")
+@get(
+    "/health",
+    tags=["operations"],
+    summary="The process is up",
+    description="Liveness: answers while the process serves, whatever its backing services.",
+)
 async def health() -> Envelope[HealthOut]:
     return ok(HealthOut(status="ok"))
 
 
-@get("/health/ready", tags=["operations"], summary="The database (and Redis) answer")
+@get(
+    "/health/ready",
+    tags=["operations"],
+    summary="The database (and Redis) answer",
+    description="Readiness: 503 `service_unavailable`, naming the failing checks, when not.",
+    responses=errors(503),
+)
 async def ready(readiness: ReadinessService) -> Response[Any]:
     report = await readiness.report()
     if report.ready:

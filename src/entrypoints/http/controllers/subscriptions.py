@@ -6,6 +6,7 @@ from litestar import Controller, get
 from litestar.di import Provide
 
 from entrypoints.http.auth import current_user
+from entrypoints.http.openapi import errors
 from entrypoints.http.schemas import Envelope, SubscriptionStatusOut, UsageOut, ok
 from gemini_core.model import User
 from gemini_core.services import QuotaService, TierService
@@ -17,7 +18,12 @@ class SubscriptionController(Controller):
     dependencies = {"user": Provide(current_user)}
     security = [{"bearer": []}]
 
-    @get("/status", summary="Tier, subscription state and today's usage")
+    @get(
+        "/status",
+        summary="Tier, subscription state and today's usage",
+        description="`usage.daily_limit` is null on Pro (no daily limit).",
+        responses=errors(401, 503),
+    )
     async def status(
         self, tiers: TierService, quota: QuotaService, user: User
     ) -> Envelope[SubscriptionStatusOut]:

@@ -6,6 +6,7 @@ from litestar import Controller, get
 from litestar.di import Provide
 
 from entrypoints.http.auth import current_user
+from entrypoints.http.openapi import errors
 from entrypoints.http.schemas import Envelope, UserData, UserOut, ok
 from gemini_core.model import User
 from gemini_core.services import TierService
@@ -17,7 +18,12 @@ class UserController(Controller):
     dependencies = {"user": Provide(current_user)}
     security = [{"bearer": []}]
 
-    @get("/me", summary="The caller's account, with the tier")
+    @get(
+        "/me",
+        summary="The caller's account, with the tier",
+        description="`tier` is `basic` or `pro`, as Stripe's webhooks last set it.",
+        responses=errors(401, 503),
+    )
     async def me(self, tiers: TierService, user: User) -> Envelope[UserData]:
         tier = await tiers.tier(user.id)
         return ok(UserData(user=UserOut.of(user, tier.value)))
