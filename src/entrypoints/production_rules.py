@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
-    from entrypoints.settings import Settings
+    from entrypoints.settings_model import Settings
 
 MIN_SECRET_BYTES = 32
 # A rough floor: the secret's length times the Shannon entropy of its own

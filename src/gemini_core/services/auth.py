@@ -14,8 +14,6 @@ import secrets
 import uuid
 from datetime import datetime, timedelta
 
-import msgspec
-
 from gemini_core.errors import (
     InvalidCredentials,
     InvalidOtp,
@@ -45,39 +43,19 @@ from gemini_core.ports import (
 from gemini_core.services.accounts import Accounts
 from gemini_core.services.login_attempts import LoginAttempts
 from gemini_core.services.otp_codes import OtpCodes, OtpIssued
+from gemini_core.services.sessions import (
+    BY_CODE,
+    BY_PASSWORD,
+    FIRST_PASSWORD_PROOF_SECONDS,
+    Principal,
+    Session,
+    SignupStarted,
+)
 from gemini_core.text import check_text
 
+__all__ = ["AuthService", "OtpIssued", "Principal", "Session", "SignupStarted"]
+
 logger = logging.getLogger(__name__)
-
-# Authentication methods stamped into tokens (RFC 8176 names).
-BY_CODE = "otp"
-BY_PASSWORD = "pwd"
-# How recent a code login must be to set a first password.
-FIRST_PASSWORD_PROOF_SECONDS = 600
-
-
-class Session(msgspec.Struct, frozen=True):
-    """A successful login: the access token, its lifetime in seconds, and
-    the user it speaks for."""
-
-    access_token: str
-    expires_in: int
-    user: User
-
-
-class SignupStarted(msgspec.Struct, frozen=True):
-    """An unconfirmed account and the code sent to confirm it."""
-
-    user: User
-    code: OtpIssued
-
-
-class Principal(msgspec.Struct, frozen=True):
-    """The user a token speaks for, and how and when they last proved it."""
-
-    user: User
-    auth_methods: tuple[str, ...] = ()
-    auth_time: datetime | None = None
 
 
 class AuthService:

@@ -8,11 +8,9 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime
 
-import msgspec
-
 from gemini_core.errors import NotFound, RoomLimitReached, ValidationFailed
 from gemini_core.ids import new_id
-from gemini_core.model import Chatroom, Message, MessageStatus, Quota, Role
+from gemini_core.model import Chatroom, Message
 from gemini_core.model.chat import CONTENT_MAX, NAME_MAX
 from gemini_core.ports import (
     ChatroomCursor,
@@ -26,11 +24,14 @@ from gemini_core.ports import (
     ReplyQueue,
     UnitOfWorkFactory,
 )
+from gemini_core.services.chat_values import PromptAccepted, RoomList, prompt_and_reply
 from gemini_core.services.quota import QuotaService
 from gemini_core.services.reply_failer import ReplyFailer
 from gemini_core.services.stream_limits import StreamLimits
 from gemini_core.text import check_text
 from gemini_core.utc import seconds_until
+
+__all__ = ["ChatService", "PromptAccepted", "RoomList"]
 
 logger = logging.getLogger(__name__)
 
@@ -38,24 +39,6 @@ LIST_CACHE_TTL_SECONDS = 300.0
 LIST_CACHE_JITTER = 0.10
 MAX_ROOMS_PER_USER = 500
 MAX_EVENT_STREAMS_PER_USER = 10
-
-
-class PromptAccepted(msgspec.Struct, frozen=True):
-    """A stored prompt, its pending reply, and the quota after counting it."""
-
-    message: Message
-    reply: Message
-    quota: Quota
-    quota_resets_in: int
-    """Whole seconds until the quota day ends."""
-
-
-class RoomList(msgspec.Struct, frozen=True):
-    """A page of rooms, and whether it was served from the list cache
-    rather than the database."""
-
-    page: ChatroomPage
-    cache_hit: bool
 
 
 def _clean(text: str, field: str, maximum: int, *, strip: bool) -> str:
@@ -66,32 +49,6 @@ def _clean(text: str, field: str, maximum: int, *, strip: bool) -> str:
         raise ValidationFailed.for_field(field, "must not be empty")
     check_text(value, field, maximum=maximum, multiline=not strip)
     return value
-
-
-def _prompt_and_reply(
-    user_id: uuid.UUID, room_id: uuid.UUID, text: str, now: datetime
-) -> tuple[Message, Message]:
-    """A prompt as sent, and the pending reply that will answer it."""
-    prompt = Message(
-        id=new_id(),
-        chatroom_id=room_id,
-        user_id=user_id,
-        role=Role.USER,
-        content=text,
-        status=MessageStatus.COMPLETED,
-        created_at=now,
-        completed_at=now,
-    )
-    reply = Message(
-        id=new_id(),
-        chatroom_id=room_id,
-        user_id=user_id,
-        role=Role.MODEL,
-        content="",
-        status=MessageStatus.PENDING,
-        created_at=now,
-    )
-    return prompt, reply
 
 
 class ChatService:
@@ -263,7 +220,7 @@ class ChatService:
         # missing room gives its unit straight back.
         quota = await self._quota.take(user_id)
         now = self._clock.now()
-        prompt, reply = _prompt_and_reply(user_id, room_id, text, now)
+        prompt, reply = prompt_and_reply(user_id, room_id, text, now)
         try:
             await self._store_prompt(user_id, room_id, prompt, reply, now)
         except BaseException:

@@ -1,0 +1,56 @@
+"""The values ChatService answers with, and the two messages a prompt makes."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import msgspec
+
+from gemini_core.ids import new_id
+from gemini_core.model import Message, MessageStatus, Quota, Role
+from gemini_core.ports import ChatroomPage
+
+
+class PromptAccepted(msgspec.Struct, frozen=True):
+    """A stored prompt, its pending reply, and the quota after counting it."""
+
+    message: Message
+    reply: Message
+    quota: Quota
+    quota_resets_in: int
+    """Whole seconds until the quota day ends."""
+
+
+class RoomList(msgspec.Struct, frozen=True):
+    """A page of rooms, and whether it was served from the list cache
+    rather than the database."""
+
+    page: ChatroomPage
+    cache_hit: bool
+
+
+def prompt_and_reply(
+    user_id: uuid.UUID, room_id: uuid.UUID, text: str, now: datetime
+) -> tuple[Message, Message]:
+    """A prompt as sent, and the pending reply that will answer it."""
+    prompt = Message(
+        id=new_id(),
+        chatroom_id=room_id,
+        user_id=user_id,
+        role=Role.USER,
+        content=text,
+        status=MessageStatus.COMPLETED,
+        created_at=now,
+        completed_at=now,
+    )
+    reply = Message(
+        id=new_id(),
+        chatroom_id=room_id,
+        user_id=user_id,
+        role=Role.MODEL,
+        content="",
+        status=MessageStatus.PENDING,
+        created_at=now,
+    )
+    return prompt, reply
