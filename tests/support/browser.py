@@ -6,6 +6,7 @@ makes, its browser log what the page's console said."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -59,14 +60,37 @@ def requested_urls(driver: webdriver.Chrome) -> list[str]:
 
 
 def off_machine(urls: list[str]) -> list[str]:
-    """Those of ``urls`` that went anywhere but http://127.0.0.1."""
+    """Those of ``urls`` that went anywhere but http://127.0.0.1 (Chromium's
+    own chrome:// pages, such as the new tab it opens with, never leave it)."""
     return [
         url
         for url in urls
-        if urlsplit(url).scheme not in ("data", "blob")
+        if urlsplit(url).scheme not in _LOCAL_SCHEMES
         and (urlsplit(url).scheme, urlsplit(url).hostname) != ("http", "127.0.0.1")
     ]
 
 
-def severe(console: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [line for line in console if line["level"] == "SEVERE"]
+_LOCAL_SCHEMES = ("data", "blob", "chrome", "chrome-untrusted")
+
+
+def console_errors(
+    console: list[dict[str, Any]], expected: tuple[tuple[str, int], ...] = ()
+) -> list[str]:
+    """The console's errors, but for Chromium's own line about each answer
+    the test provoked on purpose: ``(path suffix, status)``."""
+    return [
+        line["message"]
+        for line in console
+        if line["level"] == "SEVERE" and not _provoked(line, expected)
+    ]
+
+
+_FAILED_LOAD = re.compile(r"^(\S+) - Failed to load resource: the server responded with a status of (\d+) ")
+
+
+def _provoked(line: dict[str, Any], expected: tuple[tuple[str, int], ...]) -> bool:
+    match = _FAILED_LOAD.match(line["message"])
+    if line.get("source") != "network" or match is None:
+        return False
+    path, status = urlsplit(match[1]).path, int(match[2])
+    return any(path.endswith(suffix) and status == code for suffix, code in expected)

@@ -24,9 +24,10 @@ function quotaOfRefusal(error) {
 }
 
 export class ChatView {
-  constructor({ onQuota, onActivity }) {
+  constructor({ onQuota, onActivity, onReplyFailed }) {
     this.onQuota = onQuota;
     this.onActivity = onActivity;
+    this.onReplyFailed = onReplyFailed;
     this.section = byId("chat");
     this.panel = byId("chat-room");
     this.list = byId("messages");
@@ -165,6 +166,8 @@ export class ChatView {
       this.log.appendDelta(payload.id, payload.text ?? "");
     } else if (type.startsWith("message.") && payload.chatroom_id === this.room.id) {
       this.log.upsert(payload);
+      // A failed reply gives its prompt back to today's allowance.
+      if (type === "message.failed") this.onReplyFailed();
     }
     if (follow) this.scrollToEnd();
   }

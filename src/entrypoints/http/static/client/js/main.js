@@ -17,6 +17,7 @@ const plan = new Plan();
 const chat = new ChatView({
   onQuota: (quota) => plan.setQuota(quota),
   onActivity: (roomId) => rooms.touch(roomId),
+  onReplyFailed: () => plan.refresh(),
 });
 const rooms = new RoomList({
   onOpen: (room) => {

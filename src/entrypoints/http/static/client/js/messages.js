@@ -90,6 +90,6 @@ export class MessageLog {
     } else if (failed) {
       state = element("p", { class: "state" }, `The reply failed: ${message.error || "no reason given"}`);
     }
-    item.replaceChildren(header, body, state);
+    item.replaceChildren(...[header, body, state].filter(Boolean));
   }
 }

@@ -62,6 +62,7 @@ export class SseParser {
 }
 
 const MAX_BACKOFF = 15000;
+const MESSAGE_EVENTS = new Set(["message.created", "message.delta", "message.completed", "message.failed"]);
 
 // Answers that will not get better by asking again.
 function isFinal(error) {
@@ -179,6 +180,9 @@ export class EventStream {
   }
 
   deliver(event) {
+    // Only the message events carry anything for the page; other events
+    // (an unnamed empty one beside a comment, some future kind) are skipped.
+    if (!MESSAGE_EVENTS.has(event.type)) return;
     let payload;
     try {
       payload = JSON.parse(event.data);

@@ -19,17 +19,13 @@ export function element(tag, attributes = {}, ...children) {
 export function messageOf(error) {
   if (error instanceof ApiError) {
     const fields = error.details?.fields;
-    if (!Array.isArray(fields) || fields.length === 0) return capitalised(error.message);
+    if (!Array.isArray(fields) || fields.length === 0) return error.message;
     const named = fields
       .map((item) => `${item.field}: ${item.message}`)
       .filter((text) => !error.message.includes(text));
-    return capitalised(named.length ? `${error.message} (${named.join("; ")})` : error.message);
+    return named.length ? `${error.message} (${named.join("; ")})` : error.message;
   }
   return "Something went wrong in this page. Reload it and try again.";
-}
-
-function capitalised(text) {
-  return text ? text[0].toUpperCase() + text.slice(1) : text;
 }
 
 // The `.error` paragraph that is a direct child of `container`.
