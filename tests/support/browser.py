@@ -85,7 +85,9 @@ def console_errors(
     ]
 
 
-_FAILED_LOAD = re.compile(r"^(\S+) - Failed to load resource: the server responded with a status of (\d+) ")
+_FAILED_LOAD = re.compile(
+    r"^(\S+) - Failed to load resource: the server responded with a status of (\d+) "
+)
 
 
 def _provoked(line: dict[str, Any], expected: tuple[tuple[str, int], ...]) -> bool:

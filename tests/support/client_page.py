@@ -69,7 +69,9 @@ class ClientPage:
 
     def room_id(self) -> str:
         """The id of the open room (the selected one in the list)."""
-        return str(self.find('#room-list li:has(button[aria-current="true"])').get_attribute("data-id"))
+        return str(
+            self.find('#room-list li:has(button[aria-current="true"])').get_attribute("data-id")
+        )
 
     def token(self) -> str:
         return str(self.driver.execute_script("return sessionStorage['gemini-clone.token']"))
@@ -126,8 +128,10 @@ class ClientPage:
     def wait_for_reply(self, count: int) -> WebElement:
         """The ``count``-th reply, once it is completed."""
         self.until(
-            lambda: len(self.replies()) >= count
-            and self.replies()[count - 1].get_attribute("data-status") == "completed",
+            lambda: (
+                len(self.replies()) >= count
+                and self.replies()[count - 1].get_attribute("data-status") == "completed"
+            ),
             f"reply {count} to complete",
         )
         return self.replies()[count - 1]

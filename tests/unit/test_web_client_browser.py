@@ -96,7 +96,10 @@ def first_reply_streams_in(page: ClientPage) -> None:
         page.text("#messages li.user .text"),
         reply.find_element(By.CSS_SELECTOR, ".text").text,
     ]
-    assert stored[0]["content"] == "Plan one day in Rome." and "[offline model]" in stored[1]["content"]
+    assert (
+        stored[0]["content"] == "Plan one day in Rome."
+        and "[offline model]" in stored[1]["content"]
+    )
     assert int(reply.get_attribute("data-deltas") or 0) >= 2, "the text came in deltas"
     fetched = [url for url in page.new_requests() if "/messages" in url]
     assert fetched == [], "the reply came on the stream, not from the history"
