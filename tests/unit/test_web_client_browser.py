@@ -296,3 +296,29 @@ def rooms_come_page_by_page(page: ClientPage, base: str) -> None:
     names = [item.text for item in page.all("#room-list li .room-name")]
     assert names[-1] == "Failures" and len(set(names)) == 22
     assert not page.find("#more-rooms").is_displayed()
+
+
+def test_the_live_stream_comes_back_after_the_server_restarts(
+    tmp_path: Path, driver: webdriver.Chrome
+) -> None:
+    port = free_port()
+    env = cli_env(DATA_DIR=str(tmp_path / "data"))
+    page = ClientPage(driver, f"http://127.0.0.1:{port}", SHOTS)
+    with serving_cli(env, port) as server:
+        page.open()
+        page.log_in_with_code(NUMBER)
+        page.create_room("Through a restart")
+        server.kill()  # the stream drops as it would in a crash
+    page.until(lambda: page.stream_state() == "reconnecting", "the page to notice the drop")
+    assert page.visible("#stream-problem").text.startswith("Live updates: ")
+    with serving_cli(env, port):
+        page.until(lambda: page.stream_state() == "live", "the stream to be live again")
+        assert page.problems() == []
+        page.find("#prompt").click()
+        page.send("Still there?")
+        reply = page.wait_for_reply(1)
+        assert int(reply.get_attribute("data-deltas") or 0) >= 1, "streamed after the restart"
+        # Closes the stream, which would otherwise hold the server's shutdown.
+        page.click("#logout")
+    console = driver.get_log("browser")
+    assert console_errors(console, (("/events", "net::ERR_"),)) == []
