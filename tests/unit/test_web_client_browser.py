@@ -211,11 +211,13 @@ def test_sign_up_password_login_a_failed_reply_and_older_history(
     failed_reply_shows_its_reason(page, base)
     older_history_loads_upwards(page, base)
     rooms_come_page_by_page(page, base)
+    a_revoked_session_ends_on_the_page(page, base)
 
     page.new_requests()
     assert off_machine(page.requested) == []
     console = driver.get_log("browser")
-    assert console_errors(console, (("/auth/login", 401),)) == []
+    refused = (("/auth/login", 401), ("/messages", 401), ("/events", 401))
+    assert console_errors(console, refused) == []
 
 
 def sign_up(page: ClientPage, name: str, password: str) -> None:
@@ -322,3 +324,21 @@ def test_the_live_stream_comes_back_after_the_server_restarts(
         page.click("#logout")
     console = driver.get_log("browser")
     assert console_errors(console, (("/events", "net::ERR_"),)) == []
+
+
+def a_revoked_session_ends_on_the_page(page: ClientPage, base: str) -> None:
+    """A password change elsewhere revokes the page's token: its next call
+    is refused and the page says so on the login screen."""
+    changed = api(
+        base,
+        page,
+        "POST",
+        "/auth/change-password",
+        json={"current_password": "a long pass phrase 7", "new_password": "another pass phrase 8"},
+    )
+    assert changed.status_code == 200, changed.text
+    page.click("#room-list li button")
+    notice = page.visible("#notice").text
+    page.visible("#code-mobile")
+    assert notice.startswith("Your session has ended (") and notice.endswith("Log in again.")
+    assert page.driver.execute_script("return sessionStorage['gemini-clone.token']") is None
