@@ -6,10 +6,37 @@ import { byId, clearError, guarded, notify } from "./ui.js";
 
 const FORMS = { code: "code-form", password: "password-form", signup: "signup-form" };
 
-export function setupLogin({ onLoggedIn }) {
-  let pendingNumber = null;
+export class LoginView {
+  constructor({ onLoggedIn }) {
+    this.onLoggedIn = onLoggedIn;
+    this.pendingNumber = null;
+    for (const button of document.querySelectorAll(".switcher button")) {
+      button.addEventListener("click", () => this.showMode(button.dataset.mode));
+    }
+    byId("change-number").addEventListener("click", () => this.showMode("code"));
+    this.submitted("code-form", (fields) => this.sendCode(fields));
+    this.submitted("verify-form", async (fields) => {
+      const { data } = await api.verifyOtp(this.pendingNumber, fields.get("otp").trim());
+      this.finish(data);
+    });
+    this.submitted("password-form", async (fields) => {
+      const { data } = await api.login(fields.get("mobile_number").trim(), fields.get("password"));
+      this.finish(data);
+    });
+    this.submitted("signup-form", (fields) => this.signUp(fields));
+  }
 
-  function showMode(mode) {
+  // The screen, with `message` (why the session ended, say) in the notice.
+  show(message = "") {
+    document.body.dataset.view = "login";
+    byId("app-view").hidden = true;
+    byId("who").hidden = true;
+    byId("login-view").hidden = false;
+    notify(message);
+    this.showMode("code");
+  }
+
+  showMode(mode) {
     for (const button of document.querySelectorAll(".switcher button")) {
       button.setAttribute("aria-pressed", String(button.dataset.mode === mode));
     }
@@ -18,30 +45,7 @@ export function setupLogin({ onLoggedIn }) {
     byId(FORMS[mode]).querySelector("input").focus();
   }
 
-  function askForCode(number, answer, sentence) {
-    pendingNumber = number;
-    for (const id of Object.values(FORMS)) byId(id).hidden = true;
-    const form = byId("verify-form");
-    clearError(form);
-    form.reset();
-    form.hidden = false;
-    const minutes = Math.max(1, Math.round(answer.expires_in / 60));
-    byId("code-sent").textContent = `${sentence} ${number}. It is valid for ${minutes} minutes.`;
-    const devCode = byId("dev-code");
-    devCode.hidden = !answer.otp;
-    // Only a development server returns the code (there is no SMS here).
-    devCode.textContent = answer.otp ? `Development server: your code is ${answer.otp}` : "";
-    byId("otp").focus();
-  }
-
-  function finish(session) {
-    startSession(session.access_token);
-    for (const form of document.querySelectorAll("#login-view form")) form.reset();
-    pendingNumber = null;
-    onLoggedIn(session.user);
-  }
-
-  function submitted(id, work) {
+  submitted(id, work) {
     const form = byId(id);
     form.addEventListener("submit", (event) => {
       event.preventDefault();
@@ -49,41 +53,41 @@ export function setupLogin({ onLoggedIn }) {
     });
   }
 
-  for (const button of document.querySelectorAll(".switcher button")) {
-    button.addEventListener("click", () => showMode(button.dataset.mode));
-  }
-  byId("change-number").addEventListener("click", () => showMode("code"));
-
-  submitted("code-form", async (fields) => {
+  async sendCode(fields) {
     const number = fields.get("mobile_number").trim();
     const { data } = await api.sendOtp(number);
-    askForCode(number, data, "We sent a code to");
-  });
-  submitted("verify-form", async (fields) => {
-    const { data } = await api.verifyOtp(pendingNumber, fields.get("otp").trim());
-    finish(data);
-  });
-  submitted("password-form", async (fields) => {
-    const { data } = await api.login(fields.get("mobile_number").trim(), fields.get("password"));
-    finish(data);
-  });
-  submitted("signup-form", async (fields) => {
+    this.askForCode(number, data, "We sent a code to");
+  }
+
+  async signUp(fields) {
     const body = { mobile_number: fields.get("mobile_number").trim() };
     const name = fields.get("name").trim();
     if (name) body.name = name;
     if (fields.get("password")) body.password = fields.get("password");
     const { data } = await api.signup(body);
-    askForCode(body.mobile_number, data, "Account created. Confirm the number with the code we sent to");
-  });
+    this.askForCode(body.mobile_number, data, "Account created. Confirm the number with the code we sent to");
+  }
 
-  return {
-    show(message = "") {
-      document.body.dataset.view = "login";
-      byId("app-view").hidden = true;
-      byId("who").hidden = true;
-      byId("login-view").hidden = false;
-      notify(message);
-      showMode("code");
-    },
-  };
+  askForCode(number, answer, sentence) {
+    this.pendingNumber = number;
+    for (const id of Object.values(FORMS)) byId(id).hidden = true;
+    const form = byId("verify-form");
+    clearError(form);
+    form.reset();
+    form.hidden = false;
+    const minutes = Math.max(1, Math.round(answer.expires_in / 60));
+    byId("code-sent").textContent = `${sentence} ${number}. It is valid for ${minutes} minutes.`;
+    // Only a development server returns the code (there is no SMS here).
+    const devCode = byId("dev-code");
+    devCode.hidden = !answer.otp;
+    devCode.textContent = answer.otp ? `Development server: your code is ${answer.otp}` : "";
+    byId("otp").focus();
+  }
+
+  finish(session) {
+    startSession(session.access_token);
+    for (const form of document.querySelectorAll("#login-view form")) form.reset();
+    this.pendingNumber = null;
+    this.onLoggedIn(session.user);
+  }
 }

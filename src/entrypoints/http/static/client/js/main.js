@@ -2,10 +2,10 @@
 // chat and the plan. On a narrow screen one of rooms or chat shows at a time.
 
 import { api, endSession, hasSession, onSessionEnded } from "./api.js";
-import { setupLogin } from "./auth.js";
+import { LoginView } from "./auth.js";
 import { ChatView } from "./chat.js";
 import { Plan } from "./plan.js";
-import { announce, setupRoomActions } from "./room_actions.js";
+import { RoomActions, announce } from "./room_actions.js";
 import { RoomList } from "./rooms.js";
 import { byId, messageOf, notify } from "./ui.js";
 
@@ -25,7 +25,7 @@ const rooms = new RoomList({
     chat.open(room);
   },
 });
-setupRoomActions({
+new RoomActions({
   chat,
   rooms,
   onDeleted: () => {
@@ -33,7 +33,7 @@ setupRoomActions({
     byId("new-room-name").focus();
   },
 });
-const login = setupLogin({ onLoggedIn: (user) => enter(user) });
+const login = new LoginView({ onLoggedIn: (user) => enter(user) });
 
 async function enter(user = null) {
   let who = user;

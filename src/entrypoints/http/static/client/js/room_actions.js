@@ -3,67 +3,85 @@
 import { api } from "./api.js";
 import { byId, clearError, guarded } from "./ui.js";
 
+// Said to screen readers (the polite status region), not shown.
 export function announce(text) {
   byId("status").textContent = text;
 }
 
-export function setupRoomActions({ chat, rooms, onDeleted }) {
-  const renameForm = byId("rename-form");
-  const renameInput = byId("rename-name");
-  const confirm = byId("delete-confirm");
+export class RoomActions {
+  constructor({ chat, rooms, onDeleted }) {
+    this.chat = chat;
+    this.rooms = rooms;
+    this.onDeleted = onDeleted;
+    this.renameForm = byId("rename-form");
+    this.confirm = byId("delete-confirm");
+    byId("rename-room").addEventListener("click", () => this.startRename());
+    byId("rename-cancel").addEventListener("click", () => this.closeRename());
+    this.renameForm.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") this.closeRename();
+    });
+    this.renameForm.addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.rename();
+    });
+    byId("delete-room").addEventListener("click", () => this.askToDelete());
+    byId("delete-no").addEventListener("click", () => this.keep());
+    this.confirm.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") this.keep();
+    });
+    byId("delete-yes").addEventListener("click", () => this.remove());
+  }
 
-  function closeRename() {
-    renameForm.hidden = true;
+  startRename() {
+    this.confirm.hidden = true;
+    clearError(this.renameForm);
+    const input = byId("rename-name");
+    input.value = this.chat.room.name;
+    this.renameForm.hidden = false;
+    input.select();
+    input.focus();
+  }
+
+  closeRename() {
+    this.renameForm.hidden = true;
     byId("rename-room").focus();
   }
 
-  byId("rename-room").addEventListener("click", () => {
-    confirm.hidden = true;
-    clearError(renameForm);
-    renameInput.value = chat.room.name;
-    renameForm.hidden = false;
-    renameInput.select();
-    renameInput.focus();
-  });
-  byId("rename-cancel").addEventListener("click", closeRename);
-  renameForm.addEventListener("keydown", (event) => {
-    if (event.key === "Escape") closeRename();
-  });
-  renameForm.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    const id = chat.room.id;
+  async rename() {
+    const id = this.chat.room.id;
     let renamed = null;
-    const done = await guarded(renameForm, renameForm.querySelector('button[type="submit"]'), async () => {
-      renamed = (await api.renameRoom(id, renameInput.value)).data.chatroom;
+    const submit = this.renameForm.querySelector('button[type="submit"]');
+    const done = await guarded(this.renameForm, submit, async () => {
+      renamed = (await api.renameRoom(id, byId("rename-name").value)).data.chatroom;
     });
     if (!done) return;
-    rooms.replace(renamed);
-    if (chat.room?.id === id) chat.showTitle(renamed.name);
+    this.rooms.replace(renamed);
+    if (this.chat.room?.id === id) this.chat.showTitle(renamed.name);
     announce(`Chat renamed to ${renamed.name}.`);
-    closeRename();
-  });
+    this.closeRename();
+  }
 
-  byId("delete-room").addEventListener("click", () => {
-    renameForm.hidden = true;
-    clearError(confirm);
-    confirm.hidden = false;
+  // Deleting asks first; the focus goes to the choice that keeps the room.
+  askToDelete() {
+    this.renameForm.hidden = true;
+    clearError(this.confirm);
+    this.confirm.hidden = false;
     byId("delete-no").focus();
-  });
-  byId("delete-no").addEventListener("click", () => {
-    confirm.hidden = true;
+  }
+
+  keep() {
+    this.confirm.hidden = true;
     byId("delete-room").focus();
-  });
-  confirm.addEventListener("keydown", (event) => {
-    if (event.key === "Escape") byId("delete-no").click();
-  });
-  byId("delete-yes").addEventListener("click", async () => {
-    const room = chat.room;
-    const done = await guarded(confirm, byId("delete-yes"), () => api.deleteRoom(room.id));
+  }
+
+  async remove() {
+    const room = this.chat.room;
+    const done = await guarded(this.confirm, byId("delete-yes"), () => api.deleteRoom(room.id));
     if (!done) return;
-    confirm.hidden = true;
-    chat.close();
-    rooms.remove(room.id);
+    this.confirm.hidden = true;
+    this.chat.close();
+    this.rooms.remove(room.id);
     announce(`Chat ${room.name} deleted.`);
-    onDeleted();
-  });
+    this.onDeleted();
+  }
 }
