@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path, PurePath
 
-from litestar import Router, get, head
+from litestar import Router, get
 from litestar.file_system import BaseLocalFileSystem
 from litestar.params import FromPath
 from litestar.response.file import ASGIFileResponse
@@ -49,22 +49,13 @@ async def page() -> ASGIFileResponse:
     return await _files.handle(path="index.html", is_head_response=False)
 
 
-@head("/", name="client-page-head")
-async def page_head() -> ASGIFileResponse:
-    return await _files.handle(path="index.html", is_head_response=True)
-
-
 @get("/client/{file_path:path}", name="client-file")
 async def asset(file_path: FromPath[PurePath]) -> ASGIFileResponse:
     return await _files.handle(path=file_path.as_posix(), is_head_response=False)
 
 
-@head("/client/{file_path:path}", name="client-file-head")
-async def asset_head(file_path: FromPath[PurePath]) -> ASGIFileResponse:
-    return await _files.handle(path=file_path.as_posix(), is_head_response=True)
-
-
 def client_router() -> Router:
     """The page at ``/`` and its files at ``/client/...``, outside the API's
     document."""
-    return Router("/", route_handlers=[page, page_head, asset, asset_head], include_in_schema=False)
+    # HEAD is answered for every GET route (http/head.py).
+    return Router("/", route_handlers=[page, asset], include_in_schema=False)
