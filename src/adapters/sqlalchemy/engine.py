@@ -28,8 +28,14 @@ def normalize_database_url(url: str) -> str:
 
 
 def create_engine(
-    url: str, *, pool_size: int = 10, max_overflow: int = 10, echo: bool = False
+    url: str, *, pool_size: int = 10, max_overflow: int = 0, echo: bool = False
 ) -> AsyncEngine:
+    """An engine for ``url``. PostgreSQL gets a fixed pool of ``pool_size``
+    connections: no overflow by default, because an overflow connection is
+    closed as soon as it is handed back while the pool is full, so a load just
+    above ``pool_size`` opened and closed a connection per transaction (6 % of
+    a prompt's CPU in the profile, and a backend start on the server each
+    time). Past the pool, a transaction waits up to 5 s for a connection."""
     url = normalize_database_url(url)
     if make_url(url).get_backend_name() == "sqlite":
         return _sqlite_engine(url, echo=echo)
