@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import cast
 
 from prometheus_client import CollectorRegistry
 
@@ -52,7 +51,7 @@ class WorkerInstruments:
     def runner(self, container: Container) -> InstrumentedReplyRunner:
         return InstrumentedReplyRunner(
             container.resolve(ReplyService),
-            container.resolve(cast(type[UnitOfWorkFactory], UnitOfWorkFactory)),
+            container.resolve(UnitOfWorkFactory),  # type: ignore[type-abstract]
             self.metrics,
         )
 

@@ -79,6 +79,37 @@ class UnitOfWorkContract:
             assert await uow.users.get(user.id) is None
 
 
+    async def test_a_read_only_unit_sees_what_is_committed(
+        self, uow_factory: UnitOfWorkFactory
+    ) -> None:
+        user = await stored_user(uow_factory)
+        async with uow_factory(read_only=True) as uow:
+            assert await uow.users.get(user.id) == user
+
+    async def test_a_read_only_unit_cannot_commit(self, uow_factory: UnitOfWorkFactory) -> None:
+        async with uow_factory(read_only=True) as uow:
+            with pytest.raises(RuntimeError, match="read-only"):
+                await uow.commit()
+
+    async def test_a_read_only_unit_neither_waits_for_nor_sees_an_open_write(
+        self, uow_factory: UnitOfWorkFactory
+    ) -> None:
+        # A read-write unit on SQLite takes the write lock up front (BEGIN
+        # IMMEDIATE), so a read in one would wait for this writer's whole
+        # transaction; a read-only one runs beside it.
+        user = a_user()
+        async with uow_factory() as writer:
+            await writer.users.add(user)
+
+            async def read() -> User | None:
+                async with uow_factory(read_only=True) as reader:
+                    return await reader.users.get(user.id)
+
+            assert await asyncio.wait_for(read(), timeout=10) is None
+            await writer.commit()
+        assert await read() == user
+
+
 class UserRepositoryContract:
     async def test_add_and_get(self, uow_factory: UnitOfWorkFactory) -> None:
         user = a_user(name="Asha", email="asha@example.com", password_hash="$argon2id$x")

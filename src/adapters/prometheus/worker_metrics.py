@@ -121,7 +121,7 @@ class InstrumentedReplyRunner:
     async def _read(self, reply_id: uuid.UUID) -> Message | _Unreadable | None:
         """The reply, or None when it is gone."""
         try:
-            async with self._uow() as uow:
+            async with self._uow(read_only=True) as uow:
                 return await uow.messages.get(reply_id)
         except Exception as exc:
             logger.debug("cannot read reply %s for metrics: %s", reply_id, exc)

@@ -67,8 +67,9 @@ class SqlUnitOfWork:
     subscriptions: SqlSubscriptionRepository
     processed_events: SqlProcessedEventRepository
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, *, read_only: bool = False) -> None:
         self._engine = engine
+        self._read_only = read_only
         self._conn: AsyncConnection | None = None
 
     async def __aenter__(self) -> Self:
@@ -91,6 +92,8 @@ class SqlUnitOfWork:
 
     async def commit(self) -> None:
         assert self._conn is not None, "commit outside the unit of work"
+        if self._read_only:
+            raise RuntimeError("commit() in a read-only unit of work: it has nothing to keep")
         await self._conn.commit()
 
     async def __aexit__(
@@ -118,10 +121,16 @@ class SqlUnitOfWork:
 
 
 class SqlUnitOfWorkFactory:
-    """``UnitOfWorkFactory``: a new unit of work per call."""
+    """``UnitOfWorkFactory``: a new unit of work per call. A read-only one
+    runs on the same pool in autocommit mode: the driver sends no BEGIN, and
+    handing the connection back needs no ROLLBACK (switching the mode is a
+    flag in psycopg and in sqlite3, not a round trip)."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
+        self._reader = engine.execution_options(isolation_level="AUTOCOMMIT")
 
-    def __call__(self) -> SqlUnitOfWork:
+    def __call__(self, *, read_only: bool = False) -> SqlUnitOfWork:
+        if read_only:
+            return SqlUnitOfWork(self._reader, read_only=True)
         return SqlUnitOfWork(self.engine)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Protocol, Self
@@ -69,7 +68,15 @@ class UnitOfWork(Protocol):
         ...
 
 
-UnitOfWorkFactory = Callable[[], UnitOfWork]
+class UnitOfWorkFactory(Protocol):
+    """Makes units of work."""
+
+    def __call__(self, *, read_only: bool = False) -> UnitOfWork:
+        """A new unit of work. ``read_only=True`` is for reads only: each
+        statement sees what is committed when it runs (no transaction around
+        them, so no BEGIN and no ROLLBACK: two round trips fewer on every
+        read), and ``commit()`` is an error."""
+        ...
 
 
 class Lease(Protocol):

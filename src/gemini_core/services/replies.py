@@ -174,7 +174,7 @@ class ReplyService:
         return reply
 
     async def _request_for(self, reply: Message) -> ModelRequest:
-        async with self._uow() as uow:
+        async with self._uow(read_only=True) as uow:
             history = await uow.messages.list_page(reply.chatroom_id, self._max_messages, reply.id)
         return ModelRequest(
             turns=build_turns(history, self._budget), system_instruction=self._system_instruction
