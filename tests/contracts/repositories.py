@@ -78,7 +78,6 @@ class UnitOfWorkContract:
         async with uow_factory() as uow:
             assert await uow.users.get(user.id) is None
 
-
     async def test_a_read_only_unit_sees_what_is_committed(
         self, uow_factory: UnitOfWorkFactory
     ) -> None:

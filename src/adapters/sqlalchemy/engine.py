@@ -49,7 +49,8 @@ def create_engine(
         hide_parameters=True,
         # A server that stops answering must fail requests fast (503), not
         # hang them for the operating system's TCP timeout.
-        connect_args={"connect_timeout": 5},
+        # Times come back in UTC (tables.UTCDateTime relies on it).
+        connect_args={"connect_timeout": 5, "options": "-c TimeZone=UTC"},
     )
 
 
