@@ -28,7 +28,6 @@ from adapters.taskiq import StreamBacklogReader
 from entrypoints.adapter_choice import chat_model, reply_stream
 from entrypoints.container import Container
 from entrypoints.settings import Settings
-from gemini_core.ports import UnitOfWorkFactory
 from gemini_core.services import ReplyService
 
 logger = logging.getLogger("gemini_clone.worker")
@@ -49,11 +48,7 @@ class WorkerInstruments:
         self.model = InstrumentedChatModel(chat_model(settings), self.metrics)
 
     def runner(self, container: Container) -> InstrumentedReplyRunner:
-        return InstrumentedReplyRunner(
-            container.resolve(ReplyService),
-            container.resolve(UnitOfWorkFactory),  # type: ignore[type-abstract]
-            self.metrics,
-        )
+        return InstrumentedReplyRunner(container.resolve(ReplyService), self.metrics)
 
 
 def start_metrics_server(

@@ -9,7 +9,7 @@ from datetime import datetime
 import msgspec
 
 from gemini_core.errors import ModelError, ModelUnavailable
-from gemini_core.model import Message, MessageStatus, Role
+from gemini_core.model import Message, MessageStatus, ReplyOutcome, Role
 from gemini_core.ports import (
     ChatModel,
     Clock,
@@ -89,7 +89,7 @@ class ReplyService:
         self._max_deliveries = max_deliveries
         self._breaker = breaker
 
-    async def generate(self, reply_id: uuid.UUID) -> None:
+    async def generate(self, reply_id: uuid.UUID) -> ReplyOutcome:
         """Produce the reply. Idempotent: a reply that is gone or already
         final is left alone, and of two concurrent runs only one final write
         lands. A reply delivered more than ``max_deliveries`` times fails
@@ -108,6 +108,9 @@ class ReplyService:
             raise
         finally:
             run.log(self._clock.now())
+        return ReplyOutcome(
+            reply_id=reply_id, outcome=run.outcome, deliveries=run.deliveries, reason=run.reason
+        )
 
     async def _generate(self, run: _Run) -> None:
         reply = await self._claim(run)
