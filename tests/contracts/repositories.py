@@ -78,30 +78,37 @@ class UnitOfWorkContract:
         async with uow_factory() as uow:
             assert await uow.users.get(user.id) is None
 
-    async def test_a_read_only_unit_sees_what_is_committed(
+    async def test_an_autocommit_unit_sees_what_is_committed(
         self, uow_factory: UnitOfWorkFactory
     ) -> None:
         user = await stored_user(uow_factory)
-        async with uow_factory(read_only=True) as uow:
+        async with uow_factory(autocommit=True) as uow:
             assert await uow.users.get(user.id) == user
 
-    async def test_a_read_only_unit_cannot_commit(self, uow_factory: UnitOfWorkFactory) -> None:
-        async with uow_factory(read_only=True) as uow:
-            with pytest.raises(RuntimeError, match="read-only"):
-                await uow.commit()
-
-    async def test_a_read_only_unit_neither_waits_for_nor_sees_an_open_write(
+    async def test_an_autocommit_unit_keeps_each_statement_as_it_runs(
         self, uow_factory: UnitOfWorkFactory
     ) -> None:
-        # A read-write unit on SQLite takes the write lock up front (BEGIN
+        user = a_user()
+        with pytest.raises(RuntimeError):
+            async with uow_factory(autocommit=True) as uow:
+                await uow.users.add(user)
+                raise RuntimeError("after the statement: nothing to roll back")
+        async with uow_factory(autocommit=True) as uow:
+            assert await uow.users.get(user.id) == user
+            await uow.commit()  # nothing left to keep; not an error
+
+    async def test_an_autocommit_unit_neither_waits_for_nor_sees_an_open_write(
+        self, uow_factory: UnitOfWorkFactory
+    ) -> None:
+        # A transaction on SQLite takes the write lock up front (BEGIN
         # IMMEDIATE), so a read in one would wait for this writer's whole
-        # transaction; a read-only one runs beside it.
+        # transaction; an autocommit read runs beside it.
         user = a_user()
         async with uow_factory() as writer:
             await writer.users.add(user)
 
             async def read() -> User | None:
-                async with uow_factory(read_only=True) as reader:
+                async with uow_factory(autocommit=True) as reader:
                     return await reader.users.get(user.id)
 
             assert await asyncio.wait_for(read(), timeout=10) is None

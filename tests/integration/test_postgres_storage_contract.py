@@ -165,7 +165,7 @@ async def test_times_come_back_in_utc_whatever_the_servers_time_zone(
     try:
         await upgrade_schema(engine)
         user = await stored_user(SqlUnitOfWorkFactory(engine))
-        async with SqlUnitOfWorkFactory(engine)(read_only=True) as uow:
+        async with SqlUnitOfWorkFactory(engine)(autocommit=True) as uow:
             stored = await uow.users.get(user.id)
         assert stored is not None
         assert stored.created_at == user.created_at

@@ -78,7 +78,7 @@ def _sqlite_engine(url: str, *, echo: bool) -> AsyncEngine:
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
         if conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
-            return  # a read-only unit of work: each statement on its own
+            return  # an autocommit unit of work: each statement on its own
         # SQLite allows one writer. A deferred transaction that reads and then
         # writes can fail at once with "database is locked" when another
         # writer got in between; IMMEDIATE takes the write lock up front and

@@ -67,9 +67,9 @@ class SqlUnitOfWork:
     subscriptions: SqlSubscriptionRepository
     processed_events: SqlProcessedEventRepository
 
-    def __init__(self, engine: AsyncEngine, *, read_only: bool = False) -> None:
+    def __init__(self, engine: AsyncEngine, *, autocommit: bool = False) -> None:
         self._engine = engine
-        self._read_only = read_only
+        self._autocommit = autocommit
         self._conn: AsyncConnection | None = None
 
     async def __aenter__(self) -> Self:
@@ -92,9 +92,8 @@ class SqlUnitOfWork:
 
     async def commit(self) -> None:
         assert self._conn is not None, "commit outside the unit of work"
-        if self._read_only:
-            raise RuntimeError("commit() in a read-only unit of work: it has nothing to keep")
-        await self._conn.commit()
+        if not self._autocommit:  # else each statement was kept as it ran
+            await self._conn.commit()
 
     async def __aexit__(
         self,
@@ -121,16 +120,16 @@ class SqlUnitOfWork:
 
 
 class SqlUnitOfWorkFactory:
-    """``UnitOfWorkFactory``: a new unit of work per call. A read-only one
-    runs on the same pool in autocommit mode: the driver sends no BEGIN, and
-    handing the connection back needs no ROLLBACK (switching the mode is a
-    flag in psycopg and in sqlite3, not a round trip)."""
+    """``UnitOfWorkFactory``: a new unit of work per call. An autocommit one
+    runs on the same pool in the driver's autocommit mode: it sends no BEGIN,
+    and handing the connection back needs no ROLLBACK (switching the mode is
+    a flag in psycopg and in sqlite3, not a round trip)."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
-        self._reader = engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._autocommitting = engine.execution_options(isolation_level="AUTOCOMMIT")
 
-    def __call__(self, *, read_only: bool = False) -> SqlUnitOfWork:
-        if read_only:
-            return SqlUnitOfWork(self._reader, read_only=True)
+    def __call__(self, *, autocommit: bool = False) -> SqlUnitOfWork:
+        if autocommit:
+            return SqlUnitOfWork(self._autocommitting, autocommit=True)
         return SqlUnitOfWork(self.engine)

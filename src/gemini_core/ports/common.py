@@ -71,11 +71,13 @@ class UnitOfWork(Protocol):
 class UnitOfWorkFactory(Protocol):
     """Makes units of work."""
 
-    def __call__(self, *, read_only: bool = False) -> UnitOfWork:
-        """A new unit of work. ``read_only=True`` is for reads only: each
-        statement sees what is committed when it runs (no transaction around
-        them, so no BEGIN and no ROLLBACK: two round trips fewer on every
-        read), and ``commit()`` is an error."""
+    def __call__(self, *, autocommit: bool = False) -> UnitOfWork:
+        """A new unit of work. ``autocommit=True`` runs each statement as a
+        transaction of its own, kept as soon as it runs: no BEGIN, COMMIT or
+        ROLLBACK around them (two round trips fewer), and ``commit()`` has
+        nothing left to do. For reads, and for a write that is one statement
+        (a conditional UPDATE): anything that must be all-or-none across
+        statements needs the default."""
         ...
 
 
