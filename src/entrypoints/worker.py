@@ -12,6 +12,7 @@ from taskiq.receiver import Receiver
 
 from adapters.taskiq import TaskiqReplyQueue
 from entrypoints.bootstrap import bootstrap
+from entrypoints.event_loop import run_on_fast_loop
 from entrypoints.heartbeat import BEATS_PER_TTL, describe, heartbeating
 from entrypoints.logging_setup import configure_logging, log_options
 from entrypoints.metrics_dir import shared_metrics_dir
@@ -77,7 +78,7 @@ def _worker_process(settings: Settings, in_flight: int, metrics: MetricsAddress 
         settings, metrics, instruments.metrics.registry
     ):
         return 1
-    asyncio.run(_serve_replies(settings, in_flight, instruments))
+    run_on_fast_loop(_serve_replies(settings, in_flight, instruments))
     return 0
 
 

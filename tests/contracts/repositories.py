@@ -78,6 +78,43 @@ class UnitOfWorkContract:
         async with uow_factory() as uow:
             assert await uow.users.get(user.id) is None
 
+    async def test_an_autocommit_unit_sees_what_is_committed(
+        self, uow_factory: UnitOfWorkFactory
+    ) -> None:
+        user = await stored_user(uow_factory)
+        async with uow_factory(autocommit=True) as uow:
+            assert await uow.users.get(user.id) == user
+
+    async def test_an_autocommit_unit_keeps_each_statement_as_it_runs(
+        self, uow_factory: UnitOfWorkFactory
+    ) -> None:
+        user = a_user()
+        with pytest.raises(RuntimeError):
+            async with uow_factory(autocommit=True) as uow:
+                await uow.users.add(user)
+                raise RuntimeError("after the statement: nothing to roll back")
+        async with uow_factory(autocommit=True) as uow:
+            assert await uow.users.get(user.id) == user
+            await uow.commit()  # nothing left to keep; not an error
+
+    async def test_an_autocommit_unit_neither_waits_for_nor_sees_an_open_write(
+        self, uow_factory: UnitOfWorkFactory
+    ) -> None:
+        # A transaction on SQLite takes the write lock up front (BEGIN
+        # IMMEDIATE), so a read in one would wait for this writer's whole
+        # transaction; an autocommit read runs beside it.
+        user = a_user()
+        async with uow_factory() as writer:
+            await writer.users.add(user)
+
+            async def read() -> User | None:
+                async with uow_factory(autocommit=True) as reader:
+                    return await reader.users.get(user.id)
+
+            assert await asyncio.wait_for(read(), timeout=10) is None
+            await writer.commit()
+        assert await read() == user
+
 
 class UserRepositoryContract:
     async def test_add_and_get(self, uow_factory: UnitOfWorkFactory) -> None:

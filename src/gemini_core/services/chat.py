@@ -134,7 +134,7 @@ class ChatService:
     async def _read_page(
         self, user_id: uuid.UUID, limit: int, cursor: ChatroomCursor | None
     ) -> ChatroomPage:
-        async with self._uow() as uow:
+        async with self._uow(autocommit=True) as uow:
             rooms = await uow.chatrooms.list_page(user_id, limit + 1, cursor)
         next_cursor = None
         if len(rooms) > limit:
@@ -147,7 +147,7 @@ class ChatService:
         self, user_id: uuid.UUID, room_id: uuid.UUID, message_limit: int = 50
     ) -> tuple[Chatroom, list[Message]]:
         """The room with its latest messages, oldest first."""
-        async with self._uow() as uow:
+        async with self._uow(autocommit=True) as uow:
             room = await uow.chatrooms.get(user_id, room_id)
             if room is None:
                 raise NotFound("chatroom not found")
@@ -183,7 +183,7 @@ class ChatService:
     ) -> tuple[list[Message], uuid.UUID | None]:
         """A page of messages older than ``before``, oldest first within the
         page, and the cursor of the next (older) page if there is one."""
-        async with self._uow() as uow:
+        async with self._uow(autocommit=True) as uow:
             if await uow.chatrooms.get(user_id, room_id) is None:
                 raise NotFound("chatroom not found")
             page = await uow.messages.list_page(room_id, limit + 1, before)
@@ -202,7 +202,7 @@ class ChatService:
 
     async def require_room(self, user_id: uuid.UUID, room_id: uuid.UUID) -> Chatroom:
         """The user's room; ``NotFound`` when it is not theirs or does not exist."""
-        async with self._uow() as uow:
+        async with self._uow(autocommit=True) as uow:
             room = await uow.chatrooms.get(user_id, room_id)
         if room is None:
             raise NotFound("chatroom not found")
@@ -260,7 +260,7 @@ class ChatService:
         except Exception:
             logger.exception("could not enqueue reply %s", reply.id)
         await self._failer.fail(reply, "the reply could not be queued; your prompt was not counted")
-        async with self._uow() as uow:
+        async with self._uow(autocommit=True) as uow:
             return await uow.messages.get(reply.id) or reply
 
     async def _invalidate(self, user_id: uuid.UUID) -> None:

@@ -18,7 +18,7 @@ class TierService:
     async def subscription(self, user_id: uuid.UUID) -> Subscription:
         """The stored subscription, or a ``none`` one for a user who never
         subscribed: never None."""
-        async with self._uow() as uow:
+        async with self._uow(autocommit=True) as uow:
             found = await uow.subscriptions.get(user_id)
         return found or Subscription(user_id=user_id)
 

@@ -54,8 +54,11 @@ class SqlMessageRepository:
             for message in messages
         ]
         if rows:
-            # One multi-row INSERT: one round trip for a prompt and its reply.
-            await self._conn.execute(messages_table.insert().values(rows))
+            # executemany, not ``insert().values(rows)``: a statement with its
+            # values inline is compiled anew on every call (SQLAlchemy cannot
+            # cache it; 8 % of a prompt's CPU in the profile), while this one
+            # is compiled once, and psycopg pipelines its rows in one round trip.
+            await self._conn.execute(messages_table.insert(), rows)
 
     async def get(self, message_id: uuid.UUID) -> Message | None:
         stmt = messages.select().where(messages.c.id == message_id)
