@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
 from selenium import webdriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -75,6 +76,11 @@ class ClientPage:
 
     def token(self) -> str:
         return str(self.driver.execute_script("return sessionStorage['gemini-clone.token']"))
+
+    def api(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """The API as the page's session sees it (with its token)."""
+        headers = {"Authorization": f"Bearer {self.token()}"}
+        return httpx.request(method, f"{self.base}{path}", headers=headers, timeout=10, **kwargs)
 
     # --- doing ---------------------------------------------------------
 
