@@ -20,6 +20,7 @@ from adapters.sqlalchemy import (
 )
 from adapters.sqlalchemy.tables import metadata
 from entrypoints.settings import load_settings
+from tests.contracts.daily_usage import DailyUsageContract
 from tests.contracts.repositories import (
     ChatroomRepositoryContract,
     MessageRepositoryContract,
@@ -64,6 +65,10 @@ class TestPostgresMessages(MessageRepositoryContract):
 
 
 class TestPostgresSubscriptions(SubscriptionRepositoryContract):
+    pass
+
+
+class TestPostgresDailyUsage(DailyUsageContract):
     pass
 
 
