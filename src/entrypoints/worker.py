@@ -17,6 +17,7 @@ from entrypoints.heartbeat import BEATS_PER_TTL, describe, heartbeating
 from entrypoints.logging_setup import configure_logging, log_options
 from entrypoints.metrics_dir import shared_metrics_dir
 from entrypoints.reply_pipeline import consuming_replies, sweeping
+from entrypoints.schema_check import schema_allows_start
 from entrypoints.settings import Settings, startup_warnings
 from entrypoints.supervisor import Supervisor
 from entrypoints.worker_metrics import MetricsAddress, WorkerInstruments, start_metrics_server
@@ -43,6 +44,8 @@ def run_worker(
             "process runs the replies itself"
         )
         return 2
+    if not schema_allows_start(settings):
+        return 1
     for warning in startup_warnings(settings):
         logger.warning(warning)
     in_flight = concurrency or settings.worker_concurrency

@@ -22,6 +22,7 @@ from adapters.sqlalchemy import (
 )
 from adapters.sqlalchemy.tables import metadata
 from entrypoints.settings import load_settings
+from tests.contracts.daily_usage import DailyUsageContract
 from tests.contracts.repositories import (
     ChatroomRepositoryContract,
     MessageRepositoryContract,
@@ -66,6 +67,10 @@ class TestPostgresMessages(MessageRepositoryContract):
 
 
 class TestPostgresSubscriptions(SubscriptionRepositoryContract):
+    pass
+
+
+class TestPostgresDailyUsage(DailyUsageContract):
     pass
 
 

@@ -126,6 +126,20 @@ subscriptions = sa.Table(
     sa.Column("event_created", sa.BigInteger(), nullable=False, server_default="0"),
 )
 
+# Prompts each user sent per UTC day that still hold a unit of quota (0003):
+# the quota's one count, taken and given back in the prompt's and the failed
+# reply's own transactions.
+daily_usage = sa.Table(
+    "daily_usage",
+    metadata,
+    sa.Column(
+        "user_id", sa.Uuid(), sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("day", sa.Date(), primary_key=True),
+    sa.Column("used", sa.Integer(), nullable=False),
+    sa.CheckConstraint("used >= 0", name="ck_daily_usage_used_not_negative"),
+)
+
 processed_events = sa.Table(
     "processed_events",
     metadata,

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from adapters.sqlalchemy.repositories import (
     SqlChatroomRepository,
+    SqlDailyUsageRepository,
     SqlMessageRepository,
     SqlProcessedEventRepository,
     SqlSubscriptionRepository,
@@ -66,6 +67,7 @@ class SqlUnitOfWork:
     messages: SqlMessageRepository
     subscriptions: SqlSubscriptionRepository
     processed_events: SqlProcessedEventRepository
+    daily_usage: SqlDailyUsageRepository
 
     def __init__(self, engine: AsyncEngine, *, autocommit: bool = False) -> None:
         self._engine = engine
@@ -88,6 +90,7 @@ class SqlUnitOfWork:
         self.messages = SqlMessageRepository(conn)
         self.subscriptions = SqlSubscriptionRepository(conn)
         self.processed_events = SqlProcessedEventRepository(conn)
+        self.daily_usage = SqlDailyUsageRepository(conn)
         return self
 
     async def commit(self) -> None:

@@ -10,6 +10,7 @@ if TYPE_CHECKING:
     from gemini_core.ports.auth import UserRepository
     from gemini_core.ports.billing import ProcessedEventRepository, SubscriptionRepository
     from gemini_core.ports.chat import ChatroomRepository, MessageRepository
+    from gemini_core.ports.quota import DailyUsageRepository
 
 
 class Clock(Protocol):
@@ -51,6 +52,11 @@ class UnitOfWork(Protocol):
     @property
     def processed_events(self) -> ProcessedEventRepository:
         """The applied webhook event ids, recorded in this transaction."""
+        ...
+
+    @property
+    def daily_usage(self) -> DailyUsageRepository:
+        """The daily quota's count, taken and given back in this transaction."""
         ...
 
     async def __aenter__(self) -> Self: ...

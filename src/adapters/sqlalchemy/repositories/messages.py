@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-import sqlalchemy as sa
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -121,14 +120,3 @@ class SqlMessageRepository:
             .limit(limit)
         )
         return [_message(row._mapping) for row in await self._conn.execute(stmt)]
-
-    async def count_prompts_since(self, user_id: uuid.UUID, since: datetime) -> int:
-        # Every prompt has exactly one reply; counting the replies that did not
-        # fail counts the prompts that still hold a unit of quota.
-        stmt = sa.select(sa.func.count()).where(
-            messages.c.user_id == user_id,
-            messages.c.role == Role.MODEL.value,
-            messages.c.status != MessageStatus.FAILED.value,
-            messages.c.created_at >= since,
-        )
-        return int((await self._conn.execute(stmt)).scalar_one())
