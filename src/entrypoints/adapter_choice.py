@@ -36,6 +36,7 @@ from gemini_core.ports import (
     PhoneNumbers,
     QuotaCounter,
     RateLimiter,
+    StreamSlots,
     TokenIssuer,
     UnitOfWorkFactory,
     UserCache,
@@ -145,6 +146,11 @@ class DefaultAdapters:
         if self._redis is None:
             return memory.InMemoryEventBus()
         return redis_adapters.RedisEventBus(self._redis, self._prefix)
+
+    def stream_slots(self) -> StreamSlots:
+        if self._redis is None:
+            return memory.InMemoryStreamSlots(self._clock)
+        return redis_adapters.RedisStreamSlots(self._redis, self._prefix)
 
     def lease(self) -> Lease:
         if self._redis is None:

@@ -11,6 +11,7 @@ from adapters.memory.leases import InMemoryLeases
 from adapters.memory.otp_store import InMemoryOtpStore
 from adapters.memory.quota_counter import InMemoryQuotaCounter
 from adapters.memory.rate_limiter import InMemoryRateLimiter
+from adapters.memory.stream_slots import InMemoryStreamSlots
 from adapters.memory.user_cache import InMemoryUserCache
 from adapters.memory.workers import InMemoryWorkerRegistry
 
@@ -21,6 +22,7 @@ __all__ = [
     "InMemoryOtpStore",
     "InMemoryQuotaCounter",
     "InMemoryRateLimiter",
+    "InMemoryStreamSlots",
     "InMemoryUserCache",
     "InMemoryWorkerRegistry",
 ]

@@ -16,6 +16,7 @@ from adapters.redis.leases import RedisLeases
 from adapters.redis.otp_store import RedisOtpStore
 from adapters.redis.quota_counter import RedisQuotaCounter
 from adapters.redis.rate_limiter import RedisRateLimiter
+from adapters.redis.stream_slots import RedisStreamSlots
 from adapters.redis.user_cache import RedisUserCache
 from adapters.redis.workers import RedisWorkerRegistry
 
@@ -27,6 +28,7 @@ __all__ = [
     "RedisOtpStore",
     "RedisQuotaCounter",
     "RedisRateLimiter",
+    "RedisStreamSlots",
     "RedisUserCache",
     "RedisWorkerRegistry",
 ]

@@ -46,6 +46,7 @@ from gemini_core.ports.chat import (
     ReplyQueue,
 )
 from gemini_core.ports.common import Clock, HealthCheck, Lease, UnitOfWork, UnitOfWorkFactory
+from gemini_core.ports.streams import StreamSlots
 from gemini_core.ports.workers import WorkerInfo, WorkerRegistry
 
 __all__ = [
@@ -82,6 +83,7 @@ __all__ = [
     "QuotaTake",
     "RateLimiter",
     "ReplyQueue",
+    "StreamSlots",
     "SubscriptionRepository",
     "SubscriptionSnapshot",
     "TokenClaims",
