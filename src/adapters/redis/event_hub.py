@@ -45,7 +45,8 @@ _PING = b"event-hub"
 class PubSubHub:
     """The subscriptions of one process. ``client`` is the dedicated client
     (its pool of one connection is the hub's alone); ``on_outage`` runs
-    when the connection fails (the bus opens its client's breaker there)."""
+    when the connection fails and ``on_recovery`` when it is made again
+    (the bus opens and closes its client's breaker there)."""
 
     def __init__(
         self,
@@ -56,6 +57,7 @@ class PubSubHub:
         subscribe_timeout: float,
         answer_timeout: float,
         on_outage: Callable[[], None] = lambda: None,
+        on_recovery: Callable[[], None] = lambda: None,
         ping_seconds: float = PING_SECONDS,
     ) -> None:
         self._client = client
@@ -64,6 +66,7 @@ class PubSubHub:
         self._subscribe_timeout = subscribe_timeout
         self._answer_timeout = answer_timeout
         self._on_outage = on_outage
+        self._on_recovery = on_recovery
         self._ping_seconds = ping_seconds
         self._pubsub: PubSub | None = None
         self._runner: asyncio.Task[None] | None = None
@@ -261,6 +264,7 @@ class PubSubHub:
 
     def _recovered(self) -> None:
         self._last_error = None
+        self._on_recovery()
         stale, self._stale = tuple(self._stale), {}
         for stream in stale:
             stream.lose("the server's event subscription was interrupted")

@@ -76,6 +76,7 @@ class RedisEventBus:
             subscribe_timeout=subscribe_timeout,
             answer_timeout=min(socket_timeout or subscribe_timeout, subscribe_timeout),
             on_outage=breaker_for(client).failed,
+            on_recovery=breaker_for(client).succeeded,
         )
 
     def _channel(self, chatroom_id: uuid.UUID) -> bytes:
