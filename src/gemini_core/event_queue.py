@@ -32,6 +32,7 @@ class QueuedEventStream:
 
     @property
     def lost(self) -> bool:
+        """Whether the stream was lost (and ``next`` raises)."""
         return self._lost is not None
 
     def offer(self, event: MessageEvent) -> None:
@@ -53,6 +54,8 @@ class QueuedEventStream:
         self._queue.put_nowait(None)
 
     async def next(self, wait_seconds: float) -> MessageEvent | None:
+        """The next event, None after ``wait_seconds`` without one (or once
+        closed); ``EventStreamLost`` once the stream is lost."""
         if self.closed:
             return None
         try:
@@ -75,6 +78,7 @@ class QueuedEventStream:
             return None
 
     async def close(self) -> None:
+        """Stop receiving and run ``on_close``; safe to call twice."""
         if not self.closed:
             self.closed = True
             await self._on_close(self)

@@ -43,7 +43,8 @@ class Frame:
 
 class FrameReader:
     """The frames of one response, read in parts (a response's lines can be
-    iterated only once)."""
+    iterated only once). Keep the reader while the stream should stay open:
+    one garbage-collected closes its response."""
 
     def __init__(self, response: httpx.Response) -> None:
         self._lines = response.aiter_lines()

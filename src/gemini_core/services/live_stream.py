@@ -40,6 +40,7 @@ def micros(moment: datetime) -> int:
 
 
 def from_micros(value: int) -> datetime:
+    """The moment an event id stands for."""
     return _EPOCH + timedelta(microseconds=value)
 
 

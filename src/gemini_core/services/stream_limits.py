@@ -51,6 +51,7 @@ class StreamPlace:
         raise TooManyStreams(places.per_user)
 
     async def give_back(self) -> None:
+        """Free the place (once; a Redis outage leaves it to expire)."""
         if not self._held:
             return
         self._held = False
