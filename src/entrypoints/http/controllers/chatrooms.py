@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.datastructures import ResponseHeader
 from litestar.di import Provide
+from litestar.openapi.spec import OpenAPIType
 from litestar.params import HeaderParameter, Parameter
 from litestar.response import ServerSentEvent
 
@@ -228,6 +229,8 @@ class ChatroomController(Controller):
                 ),
                 pattern=EVENT_ID_PATTERN,
                 required=False,
+                # Absent, never null: a header has no null value to send.
+                schema_extra={"one_of": None, "type": OpenAPIType.STRING},
             ),
         ] = None,
     ) -> ServerSentEvent:
