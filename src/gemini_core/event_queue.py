@@ -30,11 +30,6 @@ class QueuedEventStream:
         self._lost: str | None = None
         self.closed = False
 
-    @property
-    def lost(self) -> bool:
-        """Whether the stream was lost (and ``next`` raises)."""
-        return self._lost is not None
-
     def offer(self, event: MessageEvent) -> None:
         """Queue ``event``; lose the stream when its queue is full."""
         if self.closed or self._lost is not None:

@@ -85,10 +85,6 @@ class PubSubHub:
         self._stale: dict[QueuedEventStream, None] = {}
 
     @property
-    def connected(self) -> bool:
-        return self._pubsub is not None
-
-    @property
     def open_streams(self) -> int:
         return len(self._channel_of) + len(self._stale)
 
