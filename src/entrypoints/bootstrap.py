@@ -44,7 +44,6 @@ from gemini_core.ports import (
     OtpStore,
     PasswordHasher,
     PhoneNumbers,
-    QuotaCounter,
     RateLimiter,
     ReplyQueue,
     StreamSlots,
@@ -82,7 +81,6 @@ class Overrides(TypedDict, total=False):
     otp_sender: OtpSender
     otp_store: OtpStore
     rate_limiter: RateLimiter
-    quota_counter: QuotaCounter
     list_cache: ChatroomListCache
     user_cache: UserCache
     events: EventBus
@@ -104,7 +102,6 @@ _PORTS: dict[str, tuple[Any, ...]] = {
     "otp_sender": (OtpSender,),
     "otp_store": (OtpStore,),
     "rate_limiter": (RateLimiter,),
-    "quota_counter": (QuotaCounter,),
     "list_cache": (ChatroomListCache,),
     "user_cache": (UserCache,),
     "events": (EventBus, EventPublisher, EventSubscriber),

@@ -12,7 +12,6 @@ from adapters.memory import (
     InMemoryEventBus,
     InMemoryLeases,
     InMemoryOtpStore,
-    InMemoryQuotaCounter,
     InMemoryRateLimiter,
     InMemoryStreamSlots,
 )
@@ -23,7 +22,6 @@ from tests.contracts.chatroom_list_cache import ChatroomListCacheContract, page_
 from tests.contracts.events import QUEUE_SIZE, EventBusContract
 from tests.contracts.lease import LeaseContract
 from tests.contracts.otp_store import RIGHT, OtpStoreContract, challenge
-from tests.contracts.quota_counter import QuotaCounterContract
 from tests.contracts.rate_limiter import RateLimiterContract
 from tests.contracts.stream_slots import StreamSlotsContract
 from tests.contracts.user_cache import UserCacheContract
@@ -66,12 +64,6 @@ class TestInMemoryRateLimiter(RateLimiterContract):
     @pytest.fixture
     def limiter(self, clock: SteppingClock) -> InMemoryRateLimiter:
         return InMemoryRateLimiter(clock)
-
-
-class TestInMemoryQuotaCounter(QuotaCounterContract):
-    @pytest.fixture
-    def counter(self, clock: SteppingClock) -> InMemoryQuotaCounter:
-        return InMemoryQuotaCounter(clock)
 
 
 class TestInMemoryChatroomListCache(ChatroomListCacheContract):

@@ -14,7 +14,6 @@ from adapters.redis.events import RedisEventBus
 from adapters.redis.health import RedisHealth
 from adapters.redis.leases import RedisLeases
 from adapters.redis.otp_store import RedisOtpStore
-from adapters.redis.quota_counter import RedisQuotaCounter
 from adapters.redis.rate_limiter import RedisRateLimiter
 from adapters.redis.stream_slots import RedisStreamSlots
 from adapters.redis.user_cache import RedisUserCache
@@ -26,7 +25,6 @@ __all__ = [
     "RedisHealth",
     "RedisLeases",
     "RedisOtpStore",
-    "RedisQuotaCounter",
     "RedisRateLimiter",
     "RedisStreamSlots",
     "RedisUserCache",

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from adapters.sqlalchemy.repositories import (
     SqlChatroomRepository,
+    SqlDailyUsageRepository,
     SqlMessageRepository,
     SqlProcessedEventRepository,
     SqlSubscriptionRepository,
@@ -66,9 +67,11 @@ class SqlUnitOfWork:
     messages: SqlMessageRepository
     subscriptions: SqlSubscriptionRepository
     processed_events: SqlProcessedEventRepository
+    daily_usage: SqlDailyUsageRepository
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, *, autocommit: bool = False) -> None:
         self._engine = engine
+        self._autocommit = autocommit
         self._conn: AsyncConnection | None = None
 
     async def __aenter__(self) -> Self:
@@ -87,11 +90,13 @@ class SqlUnitOfWork:
         self.messages = SqlMessageRepository(conn)
         self.subscriptions = SqlSubscriptionRepository(conn)
         self.processed_events = SqlProcessedEventRepository(conn)
+        self.daily_usage = SqlDailyUsageRepository(conn)
         return self
 
     async def commit(self) -> None:
         assert self._conn is not None, "commit outside the unit of work"
-        await self._conn.commit()
+        if not self._autocommit:  # else each statement was kept as it ran
+            await self._conn.commit()
 
     async def __aexit__(
         self,
@@ -118,10 +123,16 @@ class SqlUnitOfWork:
 
 
 class SqlUnitOfWorkFactory:
-    """``UnitOfWorkFactory``: a new unit of work per call."""
+    """``UnitOfWorkFactory``: a new unit of work per call. An autocommit one
+    runs on the same pool in the driver's autocommit mode: it sends no BEGIN,
+    and handing the connection back needs no ROLLBACK (switching the mode is
+    a flag in psycopg and in sqlite3, not a round trip)."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
+        self._autocommitting = engine.execution_options(isolation_level="AUTOCOMMIT")
 
-    def __call__(self) -> SqlUnitOfWork:
+    def __call__(self, *, autocommit: bool = False) -> SqlUnitOfWork:
+        if autocommit:
+            return SqlUnitOfWork(self._autocommitting, autocommit=True)
         return SqlUnitOfWork(self.engine)

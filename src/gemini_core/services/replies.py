@@ -9,7 +9,7 @@ from datetime import datetime
 import msgspec
 
 from gemini_core.errors import ModelError, ModelUnavailable
-from gemini_core.model import Message, MessageStatus, Role
+from gemini_core.model import Message, MessageStatus, ReplyOutcome, Role
 from gemini_core.ports import (
     ChatModel,
     Clock,
@@ -89,7 +89,7 @@ class ReplyService:
         self._max_deliveries = max_deliveries
         self._breaker = breaker
 
-    async def generate(self, reply_id: uuid.UUID) -> None:
+    async def generate(self, reply_id: uuid.UUID) -> ReplyOutcome:
         """Produce the reply. Idempotent: a reply that is gone or already
         final is left alone, and of two concurrent runs only one final write
         lands. A reply delivered more than ``max_deliveries`` times fails
@@ -108,6 +108,9 @@ class ReplyService:
             raise
         finally:
             run.log(self._clock.now())
+        return ReplyOutcome(
+            reply_id=reply_id, outcome=run.outcome, deliveries=run.deliveries, reason=run.reason
+        )
 
     async def _generate(self, run: _Run) -> None:
         reply = await self._claim(run)
@@ -157,9 +160,9 @@ class ReplyService:
     async def _claim(self, run: _Run) -> Message | None:
         """Count this delivery; the reply to work on, or None when there is
         nothing to do (final, gone, or failed here for too many deliveries)."""
-        async with self._uow() as uow:
+        # One conditional UPDATE: it needs no transaction around it.
+        async with self._uow(autocommit=True) as uow:
             reply = await uow.messages.start_delivery(run.reply_id)
-            await uow.commit()
         if reply is None:
             run.reason = "already final or gone"
             return None
@@ -174,7 +177,7 @@ class ReplyService:
         return reply
 
     async def _request_for(self, reply: Message) -> ModelRequest:
-        async with self._uow() as uow:
+        async with self._uow(autocommit=True) as uow:
             history = await uow.messages.list_page(reply.chatroom_id, self._max_messages, reply.id)
         return ModelRequest(
             turns=build_turns(history, self._budget), system_instruction=self._system_instruction
@@ -198,7 +201,7 @@ class ReplyService:
         """Store the answer unless another run got there first (False), then say so."""
         now = self._clock.now()
         text = storable(answer.text)
-        async with self._uow() as uow:
+        async with self._uow(autocommit=True) as uow:  # one conditional UPDATE
             won = await uow.messages.finish(
                 reply.id,
                 status=MessageStatus.COMPLETED,
@@ -208,7 +211,6 @@ class ReplyService:
                 prompt_tokens=answer.prompt_tokens,
                 output_tokens=answer.output_tokens,
             )
-            await uow.commit()
         if not won:
             return False
         completed = msgspec.structs.replace(

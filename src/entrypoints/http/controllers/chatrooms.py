@@ -13,6 +13,7 @@ from litestar.params import HeaderParameter, Parameter
 from litestar.response import ServerSentEvent
 
 from entrypoints.http.auth import bearer_token, current_user
+from entrypoints.http.bodies import ChatroomIn, MessageIn
 from entrypoints.http.cursors import ChatroomCursors, decode_message_cursor
 from entrypoints.http.event_frames import event_frames
 from entrypoints.http.limits import MESSAGE_MAX_BODY
@@ -21,10 +22,8 @@ from entrypoints.http.rate_limit import rate_limit_headers
 from entrypoints.http.schemas import (
     ChatroomData,
     ChatroomDetailData,
-    ChatroomIn,
     ChatroomOut,
     Envelope,
-    MessageIn,
     MessageOut,
     PageEnvelope,
     PageMeta,
