@@ -49,14 +49,21 @@ def chromium(profile: Path, window: str = "1280,2400") -> Iterator[webdriver.Chr
         driver.quit()
 
 
-def requested_urls(driver: webdriver.Chrome) -> list[str]:
-    """The URLs requested since the last call (reading the log empties it)."""
-    urls = []
+def requests_sent(driver: webdriver.Chrome) -> list[tuple[str, dict[str, str]]]:
+    """``(url, headers)`` of each request since the last call (reading the
+    log empties it)."""
+    sent = []
     for entry in driver.get_log("performance"):
         message = json.loads(entry["message"])["message"]
         if message["method"] == "Network.requestWillBeSent":
-            urls.append(message["params"]["request"]["url"])
-    return urls
+            request = message["params"]["request"]
+            sent.append((request["url"], dict(request.get("headers", {}))))
+    return sent
+
+
+def requested_urls(driver: webdriver.Chrome) -> list[str]:
+    """The URLs requested since the last call (reading the log empties it)."""
+    return [url for url, _ in requests_sent(driver)]
 
 
 def off_machine(urls: list[str]) -> list[str]:

@@ -14,7 +14,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.support.browser import requested_urls
+from tests.support.browser import requests_sent
 
 WAIT = 15
 
@@ -25,6 +25,7 @@ class ClientPage:
         self.base = base
         self.shots = shots
         self.requested: list[str] = []
+        self.sent: list[tuple[str, dict[str, str]]] = []
 
     # --- looking -------------------------------------------------------
 
@@ -34,8 +35,8 @@ class ClientPage:
     def all(self, css: str) -> list[WebElement]:
         return self.driver.find_elements(By.CSS_SELECTOR, css)
 
-    def until(self, condition: Callable[[], Any], what: str) -> Any:
-        return WebDriverWait(self.driver, WAIT).until(lambda _: condition(), what)
+    def until(self, condition: Callable[[], Any], what: str, timeout: float = WAIT) -> Any:
+        return WebDriverWait(self.driver, timeout).until(lambda _: condition(), what)
 
     def visible(self, css: str) -> WebElement:
         return self.until(lambda: self._shown(css), f"{css} to show")
@@ -50,7 +51,9 @@ class ClientPage:
     def new_requests(self) -> list[str]:
         """The URLs the page requested since the last call (all of them are
         kept in ``requested``)."""
-        urls = requested_urls(self.driver)
+        sent = requests_sent(self.driver)
+        self.sent.extend(sent)
+        urls = [url for url, _ in sent]
         self.requested.extend(urls)
         return urls
 

@@ -176,6 +176,9 @@ def delete(page: ClientPage) -> None:
 def test_the_live_stream_comes_back_after_the_server_restarts(
     tmp_path: Path, driver: webdriver.Chrome
 ) -> None:
+    """The stream drops with the server; the page says so, reconnects (with
+    the id of the last event it saw) once the server is back, and the next
+    reply streams in."""
     port = free_port()
     env = cli_env(DATA_DIR=str(tmp_path / "data"))
     page = ClientPage(driver, f"http://127.0.0.1:{port}", SHOTS)
@@ -183,17 +186,25 @@ def test_the_live_stream_comes_back_after_the_server_restarts(
         page.open()
         page.log_in_with_code(NUMBER)
         page.create_room("Through a restart")
+        page.send("Before the restart")
+        page.wait_for_reply(1)
+        page.new_requests()
         server.kill()  # the stream drops as it would in a crash
     page.until(lambda: page.stream_state() == "reconnecting", "the page to notice the drop")
     assert page.visible("#stream-problem").text.startswith("Live updates: ")
     with serving_cli(env, port):
-        page.until(lambda: page.stream_state() == "live", "the stream to be live again")
+        # The server asks for 2 s between tries, doubled after each failure.
+        page.until(lambda: page.stream_state() == "live", "the stream to be live again", 40)
         assert page.problems() == []
+        page.new_requests()
+        resumed = [h for url, h in page.sent if url.endswith("/events") and "Last-Event-ID" in h]
+        assert resumed and all(h["Last-Event-ID"] for h in resumed)
         page.find("#prompt").click()
         page.send("Still there?")
-        reply = page.wait_for_reply(1)
+        reply = page.wait_for_reply(2)
         assert int(reply.get_attribute("data-deltas") or 0) >= 1, "streamed after the restart"
-        # Closes the stream, which would otherwise hold the server's shutdown.
+        assert len(page.replies()) == 2, "the catch-up showed nothing twice"
+        # Closes the stream before the server stops.
         page.click("#logout")
     console = driver.get_log("browser")
     assert console_errors(console, (("/events", "net::ERR_"),)) == []
