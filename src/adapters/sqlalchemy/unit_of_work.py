@@ -11,6 +11,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from adapters.sqlalchemy.engine import begin_transaction
 from adapters.sqlalchemy.repositories import (
     SqlChatroomRepository,
     SqlMessageRepository,
@@ -73,14 +74,7 @@ class SqlUnitOfWork:
 
     async def __aenter__(self) -> Self:
         with _unavailable_on_outage():
-            conn = await self._engine.connect()
-            try:
-                await conn.begin()
-            except BaseException:
-                # Hand the connection back (or drop it) rather than leak it.
-                with contextlib.suppress(Exception):
-                    await conn.close()
-                raise
+            conn = await begin_transaction(self._engine)
         self._conn = conn
         self.users = SqlUserRepository(conn)
         self.chatrooms = SqlChatroomRepository(conn)
