@@ -12,28 +12,15 @@ import asyncio
 import tempfile
 from collections.abc import AsyncIterator
 
-import psycopg
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sqlalchemy import SqlUnitOfWorkFactory, create_engine
+from tests.support.postgres_faults import PostgresFaults
 
 pytestmark = pytest.mark.integration
-
-
-def terminate_backends(admin_url: str, database_url: str) -> int:
-    """Terminate every backend of the database and wait until each is gone
-    (as a restart closes its clients' connections before it comes back)."""
-    with psycopg.connect(admin_url, autocommit=True) as admin:
-        row = admin.execute(
-            "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, 5000)) "
-            "FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
-            (make_url(database_url).database,),
-        ).fetchone()
-    assert row is not None
-    return int(row[0])
 
 
 @pytest.fixture
@@ -58,7 +45,8 @@ async def test_pooled_connections_the_server_closed_are_replaced_at_checkout(
     before = set(await asyncio.gather(*[backend_pid(engine, hold=0.2) for _ in range(3)]))
     assert len(before) == 3  # three pooled connections, idle now
 
-    assert terminate_backends(postgres_admin_url, migrated_database) == 3
+    faults = PostgresFaults(postgres_admin_url, make_url(migrated_database).database or "")
+    assert faults.terminate(wait=True) == 3
 
     # Every unit of work after the restart works, on new connections.
     uow = SqlUnitOfWorkFactory(engine)
