@@ -35,7 +35,7 @@ class Mode:
     drain: float  # seconds the replies may take to end after the load
 
 
-QUICK = Mode("quick", 60.0, 50, 8.0, 90.0)
+QUICK = Mode("quick", 45.0, 50, 8.0, 90.0)
 FULL = Mode("full", 240.0, 150, 15.0, 180.0)
 
 
@@ -43,9 +43,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     summary = __doc__.split("\n")[0]
     parser = argparse.ArgumentParser(prog="python -m bench.soak", description=summary)
     parser.add_argument("--quick", action="store_true", help="about 90 s in all (CI)")
-    parser.add_argument("--seconds", type=float, help="seconds of load (default 60, full 240)")
-    parser.add_argument("--users", type=int, help="users (default 50, full 150)")
-    parser.add_argument("--fault-every", type=float, help="seconds between faults (8; full 15)")
+    parser.add_argument("--seconds", type=float, help="seconds of load (quick 45, full 240)")
+    parser.add_argument("--users", type=int, help="users (quick 50, full 150)")
+    parser.add_argument("--fault-every", type=float, help="seconds between faults (8; 15)")
     parser.add_argument("--latency", type=float, default=1.0, help="the stand-in's latency, s")
     return parser.parse_args(argv)
 
