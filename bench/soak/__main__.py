@@ -45,7 +45,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="about 90 s in all (CI)")
     parser.add_argument("--seconds", type=float, help="seconds of load (quick 45, full 240)")
     parser.add_argument("--users", type=int, help="users (quick 50, full 150)")
-    parser.add_argument("--fault-every", type=float, help="seconds between faults (8; 15)")
+    parser.add_argument("--fault-every", type=float, help="seconds between faults (8, full 15)")
     parser.add_argument("--latency", type=float, default=1.0, help="the stand-in's latency, s")
     return parser.parse_args(argv)
 

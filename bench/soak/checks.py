@@ -132,10 +132,12 @@ def _quota(
     twice: from the 202s the user was answered, and from the prompts
     stored (which also counts one stored whose answer never arrived)."""
     answered: Counter[tuple[int, dt.date]] = Counter()
+    times: dict[int, list[float]] = {}
     for accepted in tally.accepted:
         reply = replies.get(accepted.reply_id)
         if reply is None or reply.status != "failed":
             answered[(accepted.user, accepted.day)] += 1
+            times.setdefault(accepted.user, []).append(accepted.at)
     stored: Counter[tuple[str, dt.date]] = Counter()
     prompts = [row for row in rows if row.role == "user"]
     by_room_order = _replies_after(rows)
@@ -143,7 +145,11 @@ def _quota(
         reply = by_room_order.get(prompt.id)
         if reply is None or reply.status != "failed":
             stored[(prompt.user_id, prompt.created_at.astimezone(dt.UTC).date())] += 1
-    over = [f"user {user} on {day}: {n}" for (user, day), n in answered.items() if n > limit]
+    over = [
+        f"user {user} on {day}: {n}, accepted at {' '.join(f'{t:.0f}' for t in times[user])} s"
+        for (user, day), n in answered.items()
+        if n > limit
+    ]
     over += [f"user {u[:8]} on {day}: {n} stored" for (u, day), n in stored.items() if n > limit]
     verdict.figures["most prompts charged to one user in a day"] = max(
         [*answered.values(), *stored.values(), 0]

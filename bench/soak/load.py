@@ -28,6 +28,7 @@ class Accepted:
     reply_id: str
     text: str
     day: dt.date  # the UTC day it was accepted on
+    at: float  # seconds into the run
 
 
 @dataclass
@@ -39,6 +40,7 @@ class Tally:
     accepted: list[Accepted] = field(default_factory=list)
     users_started: int = 0
     users_unable: int = 0  # could not log in or make a room before the end
+    began: float = field(default_factory=time.monotonic)
 
     def record(self, kind: str, response: httpx.Response | None, error: str = "") -> None:
         if response is None:
@@ -135,6 +137,7 @@ class User:
                     reply_id=str(sent.json()["data"]["reply"]["id"]),
                     text=text,
                     day=dt.datetime.now(dt.UTC).date(),
+                    at=time.monotonic() - self.tally.began,
                 )
             )
 
