@@ -55,6 +55,6 @@ def test_stream_formats_bodies_and_names(document: dict[str, Any]) -> None:
 
 async def test_options_names_every_method_of_the_path(client: ApiClient) -> None:
     listed = await client.options("/chatroom")
-    assert listed.headers["allow"] == "GET, OPTIONS, POST"
+    assert listed.headers["allow"] == "GET, HEAD, OPTIONS, POST"
     room = await client.options("/chatroom/00000000-0000-0000-0000-000000000000")
-    assert room.headers["allow"] == "DELETE, GET, OPTIONS, PATCH"
+    assert room.headers["allow"] == "DELETE, GET, HEAD, OPTIONS, PATCH"

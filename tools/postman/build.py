@@ -200,9 +200,14 @@ def _parameter(parameter: Mapping[str, Any], values: Mapping[str, str]) -> dict[
 
 
 def _resolve(document: Mapping[str, Any], schema: Mapping[str, Any] | None) -> Mapping[str, Any]:
-    while schema and "$ref" in schema:
-        name = schema["$ref"].rsplit("/", 1)[-1]
-        schema = document.get("components", {}).get("schemas", {}).get(name, {})
+    while schema:
+        if "$ref" in schema:
+            name = schema["$ref"].rsplit("/", 1)[-1]
+            schema = document.get("components", {}).get("schemas", {}).get(name, {})
+        elif len(schema.get("allOf", ())) == 1:  # a reference with words of its own
+            schema = schema["allOf"][0]
+        else:
+            break
     return schema or {}
 
 

@@ -26,6 +26,7 @@ from entrypoints.http.controllers.users import UserController
 from entrypoints.http.cursors import ChatroomCursors
 from entrypoints.http.dependencies import container_dependencies
 from entrypoints.http.errors import EXCEPTION_HANDLERS
+from entrypoints.http.head import HeadAsGet
 from entrypoints.http.limits import DEFAULT_MAX_BODY
 from entrypoints.http.observability import ObservedRequests
 from entrypoints.http.openapi import openapi_config, polished
@@ -90,10 +91,13 @@ def app_for(container: Container) -> Litestar:
         before_send=[allow],
         debug=False,
     )
-    # Around routing too, so unknown paths are logged and counted as well.
     allow.bind(app)
     polished(app)
-    app.asgi_handler = ObservedRequests(app.asgi_handler, metrics, access_log=settings.access_log)
+    # Around routing too, so unknown paths are logged and counted as well;
+    # HEAD inside it, so the log and the metrics say HEAD.
+    app.asgi_handler = ObservedRequests(
+        HeadAsGet(app.asgi_handler), metrics, access_log=settings.access_log
+    )
     return app
 
 

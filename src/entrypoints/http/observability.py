@@ -86,7 +86,9 @@ class ObservedRequests:
                 headers = [h for h in message.get("headers", ()) if h[0].lower() != b"x-request-id"]
                 headers.append((REQUEST_ID_HEADER, header))
                 message["headers"] = headers
-                if exchange.status == 200 and _is_event_stream(headers):
+                # A HEAD of the stream is answered with its headers only.
+                streams = exchange.status == 200 and scope["method"] == "GET"
+                if streams and _is_event_stream(headers):
                     exchange.event_stream = True
                     self._metrics.open_event_streams.inc()
             await send(message)

@@ -34,7 +34,9 @@ from litestar.openapi.spec import (
 )
 
 from entrypoints.http.api_docs import docs_router, offline_swagger
-from entrypoints.http.schemas import ErrorEnvelope, RequestBody
+from entrypoints.http.bodies import RequestBody
+from entrypoints.http.openapi_examples import annotate
+from entrypoints.http.schemas import ErrorEnvelope
 
 _ERRORS = {
     400: "The request is not valid (`validation_error`, or the route's own code)",
@@ -86,7 +88,8 @@ def openapi_config() -> OpenAPIConfig:
         description=(
             'A Gemini-style chat backend. Every success is `{"success": true, "data": ...}`, '
             'every error `{"success": false, "error": {"code", "message", "details"}}` '
-            "with a stable `code`."
+            "with a stable `code`. Every GET route also answers HEAD (its status and "
+            "headers, no body) and OPTIONS (`Allow`), which are not listed per route."
         ),
         path="/schema",
         use_handler_docstrings=True,
@@ -128,6 +131,7 @@ def polish(document: OpenAPI) -> OpenAPI:
     renames = {name: _clean_name(name) for name in schemas}
     document.components.schemas = {renames[name]: schema for name, schema in schemas.items()}
     _walk(document, lambda ref: _rename_ref(ref, renames))
+    annotate(document)
     bodies = {cls.__name__ for cls in _subclasses(RequestBody)}
     for name, schema in document.components.schemas.items():
         if name in bodies:

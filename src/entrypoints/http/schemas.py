@@ -1,5 +1,11 @@
-"""Request and response shapes of the HTTP API (API.md), apart from the
-core's model so either can change without dragging the other."""
+"""Response shapes of the HTTP API (API.md), apart from the core's model so
+either can change without dragging the other; the request bodies are in
+``bodies``.
+
+Every field says what it is and shows an example (``fields.doc``); each
+shape's docstring is its description in the OpenAPI document, and
+``examples`` holds an example of each whole shape.
+"""
 
 from __future__ import annotations
 
@@ -9,143 +15,25 @@ from typing import Annotated, Generic, TypeVar
 
 import msgspec
 
+from entrypoints.http import fields as f
+from entrypoints.http.fields import doc
 from gemini_core.model import Chatroom, Message, User
-from gemini_core.model.chat import CONTENT_MAX, NAME_MAX
-from gemini_core.model.users import EMAIL_MAX, USER_NAME_MAX
-from gemini_core.passwords import MAX_BYTES, MIN_LENGTH
 
 T = TypeVar("T")
 
-Mobile = Annotated[
-    str,
-    msgspec.Meta(
-        min_length=1,
-        max_length=32,
-        extra_json_schema={
-            "description": "E.164 (`+` and the country code), or a national number read "
-            "in the server's DEFAULT_REGION; spaces, dashes and dots are ignored",
-            "examples": ["+919876543210"],
-        },
-    ),
-]
-# The core checks passwords and codes (so each refusal has one clear message
-# and code); msgspec only stops absurd bodies early, and the document states
-# the core's rules (``extra``).
-Password = Annotated[str, msgspec.Meta(max_length=4096)]
-NewPassword = Annotated[
-    str,
-    msgspec.Meta(
-        max_length=4096,
-        extra_json_schema={
-            "description": f"at least {MIN_LENGTH} characters, at most {MAX_BYTES} bytes "
-            "in UTF-8, not a commonly used password",
-            "extra": {"minLength": MIN_LENGTH},
-        },
-    ),
-]
-Otp = Annotated[
-    str,
-    msgspec.Meta(
-        min_length=1,
-        max_length=16,
-        extra_json_schema={
-            "description": "the 6-digit code (400 `invalid_otp` otherwise)",
-            "examples": ["123456"],
-            "extra": {"pattern": "^[0-9]{6}$"},
-        },
-    ),
-]
-# The core's text rules (gemini_core.text, ChatService), as patterns for the
-# document only: some character besides whitespace (what str.strip removes),
-# no control characters in a name (once stripped) or, but for tabs and line
-# breaks, in a prompt.
-_SPACE = (
-    r"\t\n\u000b\u000c\r\u001c-\u001f \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
-)
-_CONTROL = r"\u0000-\u001f\u007f"
-_CONTROL_BUT_BREAKS = r"\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f"
-NAME_PATTERN = f"^[{_SPACE}]*[^{_CONTROL}]*[^{_CONTROL}{_SPACE}][^{_CONTROL}]*[{_SPACE}]*$"
-CONTENT_PATTERN = (
-    f"^[^{_CONTROL_BUT_BREAKS}]*[^{_CONTROL_BUT_BREAKS}{_SPACE}][^{_CONTROL_BUT_BREAKS}]*$"
-)
-RoomName = Annotated[
-    str,
-    msgspec.Meta(
-        min_length=1,
-        max_length=NAME_MAX,
-        extra_json_schema={
-            "description": "one line, trimmed; not blank, no control characters",
-            "extra": {"pattern": NAME_PATTERN},
-        },
-    ),
-]
-Content = Annotated[
-    str,
-    msgspec.Meta(
-        min_length=1,
-        max_length=CONTENT_MAX,
-        extra_json_schema={
-            "description": "not blank; no control characters but tabs and line breaks",
-            "extra": {"pattern": CONTENT_PATTERN},
-        },
-    ),
-]
-
-
-class RequestBody(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    """Base of request bodies: an unknown field is a 400, not silently dropped."""
-
-
-class SignupIn(RequestBody, kw_only=True):
-    mobile_number: Mobile
-    name: Annotated[str, msgspec.Meta(min_length=1, max_length=USER_NAME_MAX)] | None = None
-    email: (
-        Annotated[str, msgspec.Meta(max_length=EMAIL_MAX, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
-        | None
-    ) = None
-    password: NewPassword | None = None
-
-
-class MobileIn(RequestBody, kw_only=True):
-    mobile_number: Mobile
-
-
-class VerifyOtpIn(RequestBody, kw_only=True):
-    mobile_number: Mobile
-    otp: Otp
-
-
-class LoginIn(RequestBody, kw_only=True):
-    mobile_number: Mobile
-    password: Password
-
-
-class ResetPasswordIn(RequestBody, kw_only=True):
-    mobile_number: Mobile
-    otp: Otp
-    new_password: NewPassword
-
-
-class ChangePasswordIn(RequestBody, kw_only=True):
-    current_password: Password | None = None
-    new_password: NewPassword
-
-
-class ChatroomIn(RequestBody, kw_only=True):
-    name: RoomName
-
-
-class MessageIn(RequestBody, kw_only=True):
-    content: Content
-
 
 class UserOut(msgspec.Struct, kw_only=True):
-    id: uuid.UUID
-    mobile_number: str
-    name: str | None
-    email: str | None
-    created_at: datetime
-    tier: str | msgspec.UnsetType = msgspec.UNSET
+    """An account. ``tier`` only on ``GET /user/me``."""
+
+    id: Annotated[uuid.UUID, doc("the account's id", f.USER_ID)]
+    mobile_number: Annotated[str, doc("the number in E.164", f.MOBILE)]
+    name: Annotated[str | None, doc("how the owner is called, if given", f.USER_NAME, None)]
+    email: Annotated[str | None, doc("the owner's email, if given", f.EMAIL, None)]
+    created_at: Annotated[datetime, doc("when the account was made", f.SIGNED_UP_AT)]
+    tier: (
+        Annotated[str, doc("`basic` or `pro`, as Stripe's webhooks last set it", "basic", "pro")]
+        | msgspec.UnsetType
+    ) = msgspec.UNSET
 
     @classmethod
     def of(cls, user: User, tier: str | None = None) -> UserOut:
@@ -160,40 +48,63 @@ class UserOut(msgspec.Struct, kw_only=True):
 
 
 class UserData(msgspec.Struct):
-    user: UserOut
+    """The caller's account."""
+
+    user: Annotated[UserOut, doc("the account, with its tier")]
+
+
+ExpiresIn = Annotated[int, doc("seconds the code stays valid", 300)]
+SentOtp = Annotated[
+    str,
+    doc("the code itself, only while OTP_DELIVERY is `response` (no SMS is sent)", f.OTP),
+]
 
 
 class OtpOut(msgspec.Struct, kw_only=True):
-    expires_in: int
-    otp: str | msgspec.UnsetType = msgspec.UNSET
+    """A code was sent; ``otp`` only while delivery is ``response``."""
+
+    expires_in: ExpiresIn
+    otp: SentOtp | msgspec.UnsetType = msgspec.UNSET
 
 
 class SignupOut(msgspec.Struct, kw_only=True):
     """The unconfirmed account, and the code sent to confirm it (``otp``
     only while delivery is ``response``), as send-otp gives it."""
 
-    user: UserOut
-    expires_in: int
-    otp: str | msgspec.UnsetType = msgspec.UNSET
+    user: Annotated[UserOut, doc("the account, unconfirmed until the code is verified")]
+    expires_in: ExpiresIn
+    otp: SentOtp | msgspec.UnsetType = msgspec.UNSET
 
 
 class SessionOut(msgspec.Struct, kw_only=True):
-    access_token: str
-    token_type: str
-    expires_in: int
-    user: UserOut
+    """A bearer token and the account it is for."""
+
+    access_token: Annotated[
+        str, doc("send it as `Authorization: Bearer <access_token>`", f.ACCESS_TOKEN)
+    ]
+    token_type: Annotated[str, doc("always `bearer`", "bearer")]
+    expires_in: Annotated[int, doc("seconds the token stays valid", 3600)]
+    user: Annotated[UserOut, doc("the account the token is for")]
 
 
 class DoneOut(msgspec.Struct):
-    message: str
+    """What was done, in words."""
+
+    message: Annotated[str, doc("for a person", "the password has been reset; log in again")]
 
 
 class ChatroomOut(msgspec.Struct, kw_only=True):
-    id: uuid.UUID
-    name: str
-    created_at: datetime
-    updated_at: datetime
-    last_message_at: datetime | None
+    """A chatroom, the same wherever it appears."""
+
+    id: Annotated[uuid.UUID, doc("the room's id", f.ROOM_ID)]
+    name: Annotated[str, doc("the room's name", f.ROOM_NAME)]
+    created_at: Annotated[datetime, doc("when the room was made", f.ROOM_CREATED_AT)]
+    updated_at: Annotated[
+        datetime, doc("when the room was made or last renamed", f.ROOM_CREATED_AT)
+    ]
+    last_message_at: Annotated[
+        datetime | None, doc("when the last prompt was sent; null before any", f.PROMPTED_AT, None)
+    ]
 
     @classmethod
     def of(cls, room: Chatroom) -> ChatroomOut:
@@ -207,14 +118,26 @@ class ChatroomOut(msgspec.Struct, kw_only=True):
 
 
 class MessageOut(msgspec.Struct, kw_only=True):
-    id: uuid.UUID
-    chatroom_id: uuid.UUID
-    role: str
-    content: str
-    status: str
-    error: str | None
-    created_at: datetime
-    completed_at: datetime | None
+    """A prompt (role ``user``) or the model's reply (role ``model``), the
+    same wherever it appears. A reply is ``pending`` with empty content until
+    it is ``completed`` (with content) or ``failed`` (with ``error``)."""
+
+    id: Annotated[uuid.UUID, doc("the message's id", f.REPLY_ID)]
+    chatroom_id: Annotated[uuid.UUID, doc("the room it belongs to", f.ROOM_ID)]
+    role: Annotated[str, doc("`user` (a prompt) or `model` (a reply)", "model", "user")]
+    content: Annotated[str, doc("the text; empty while a reply is pending", f.REPLY)]
+    status: Annotated[
+        str, doc("`pending`, `completed` or `failed`", "completed", "pending", "failed")
+    ]
+    error: Annotated[
+        str | None,
+        doc("why a reply failed; null otherwise", None, "the model did not answer in time"),
+    ]
+    created_at: Annotated[datetime, doc("when the message was made", f.PROMPTED_AT)]
+    completed_at: Annotated[
+        datetime | None,
+        doc("when it was completed or failed; null while pending", f.REPLIED_AT, None),
+    ]
 
     @classmethod
     def of(cls, message: Message) -> MessageOut:
@@ -231,77 +154,133 @@ class MessageOut(msgspec.Struct, kw_only=True):
 
 
 class ChatroomData(msgspec.Struct):
-    chatroom: ChatroomOut
+    """A room, created or renamed."""
+
+    chatroom: Annotated[ChatroomOut, doc("the room")]
 
 
 class ChatroomDetailData(msgspec.Struct):
-    chatroom: ChatroomOut
-    messages: list[MessageOut]
+    """A room and its latest messages."""
+
+    chatroom: Annotated[ChatroomOut, doc("the room")]
+    messages: Annotated[list[MessageOut], doc("its latest messages, oldest first")]
 
 
 class PromptData(msgspec.Struct):
-    message: MessageOut
-    reply: MessageOut
+    """The stored prompt and the pending reply the model will write."""
+
+    message: Annotated[MessageOut, doc("the prompt, stored")]
+    reply: Annotated[MessageOut, doc("the reply, `pending` until the model has answered")]
 
 
 class UsageOut(msgspec.Struct):
-    used_today: int
-    daily_limit: int | None
-    resets_at: datetime
+    """Today's prompts against the daily limit."""
+
+    used_today: Annotated[int, doc("prompts sent since the last UTC midnight", 3)]
+    daily_limit: Annotated[int | None, doc("prompts allowed a day; null when unlimited", 5, None)]
+    resets_at: Annotated[
+        datetime, doc("when the count starts again (UTC midnight)", f.QUOTA_RESETS_AT)
+    ]
 
 
 class SubscriptionStatusOut(msgspec.Struct):
-    tier: str
-    status: str
-    current_period_end: datetime | None
-    cancel_at_period_end: bool
-    usage: UsageOut
+    """The caller's tier, their Stripe subscription and today's usage."""
+
+    tier: Annotated[str, doc("`basic` or `pro`", "basic", "pro")]
+    status: Annotated[
+        str,
+        doc(
+            "the Stripe subscription's status, `none` before any (`active`, `past_due`, "
+            "`canceled`, ...)",
+            "none",
+            "active",
+        ),
+    ]
+    current_period_end: Annotated[
+        datetime | None,
+        doc("when the paid period ends; null without a subscription", None, "2025-02-15T09:50:00Z"),
+    ]
+    cancel_at_period_end: Annotated[
+        bool, doc("whether the subscription ends with the paid period", False)
+    ]
+    usage: Annotated[UsageOut, doc("today's prompts")]
 
 
 class CheckoutOut(msgspec.Struct):
-    checkout_url: str
-    session_id: str
+    """A Stripe Checkout session to pay for Pro."""
+
+    checkout_url: Annotated[str, doc("the Checkout page to send the browser to", f.CHECKOUT_URL)]
+    session_id: Annotated[str, doc("Stripe's id of the session", f.CHECKOUT_SESSION_ID)]
 
 
 class PortalOut(msgspec.Struct):
-    portal_url: str
+    """A Stripe customer portal session."""
+
+    portal_url: Annotated[str, doc("the portal page to send the browser to", f.PORTAL_URL)]
 
 
 class ReceivedOut(msgspec.Struct):
-    received: bool
+    """Stripe's event was received."""
+
+    received: Annotated[bool, doc("always true", True)]
 
 
 class HealthOut(msgspec.Struct):
-    status: str
-    checks: dict[str, str] | msgspec.UnsetType = msgspec.UNSET
+    """The process's state, and on readiness each backing service's."""
+
+    status: Annotated[str, doc("`ok` when the process serves", "ok")]
+    checks: (
+        Annotated[
+            dict[str, str],
+            doc("each backing service and its state", {"database": "ok", "redis": "ok"}),
+        ]
+        | msgspec.UnsetType
+    ) = msgspec.UNSET
 
 
 class PageMeta(msgspec.Struct):
-    next_cursor: str | None
+    """Where the next page starts."""
+
+    next_cursor: Annotated[
+        str | None,
+        doc("hand it in to get the next page; null on the last", None, f.PROMPT_ID),
+    ]
 
 
 class Envelope(msgspec.Struct, Generic[T]):
     """Every successful body: ``{"success": true, "data": ...}``."""
 
-    data: T
-    success: bool = True
+    data: Annotated[T, doc("the answer")]
+    success: Annotated[bool, doc("true on every success", True)] = True
 
 
 class PageEnvelope(msgspec.Struct, Generic[T]):
-    data: list[T]
-    meta: PageMeta
-    success: bool = True
+    """A page of a list: the items and where the next page starts."""
+
+    data: Annotated[list[T], doc("the page's items")]
+    meta: Annotated[PageMeta, doc("where the next page starts")]
+    success: Annotated[bool, doc("true on every success", True)] = True
 
 
 class ErrorBody(msgspec.Struct, omit_defaults=True):
-    code: str
-    message: str
-    details: object | None = None
+    """What went wrong."""
+
+    code: Annotated[str, doc("stable, for programs (snake_case)", "validation_error")]
+    message: Annotated[str, doc("for a person", "name must not be empty")]
+    details: Annotated[
+        object | None,
+        doc(
+            "more about it, when there is more: the fields at fault, a quota, a request id",
+            {"fields": [{"field": "name", "message": "must not be empty"}]},
+        ),
+    ] = None
 
 
 class ErrorEnvelope(msgspec.Struct):
-    error: ErrorBody
-    success: bool = False
+    """Every error body: ``{"success": false, "error": {...}}``."""
+
+    error: Annotated[ErrorBody, doc("what went wrong")]
+    success: Annotated[bool, doc("false on every error", False)] = False
 
 
 def ok(data: T) -> Envelope[T]:

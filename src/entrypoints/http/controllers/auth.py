@@ -5,22 +5,25 @@ from __future__ import annotations
 from litestar import Controller, post
 from litestar.di import Provide
 
+from entrypoints.http import messages
 from entrypoints.http.auth import current_principal
+from entrypoints.http.bodies import (
+    ChangePasswordIn,
+    LoginIn,
+    MobileIn,
+    ResetPasswordIn,
+    SignupIn,
+    VerifyOtpIn,
+)
 from entrypoints.http.client_limits import limited
 from entrypoints.http.openapi import errors
 from entrypoints.http.schemas import (
-    ChangePasswordIn,
     DoneOut,
     Envelope,
-    LoginIn,
-    MobileIn,
     OtpOut,
-    ResetPasswordIn,
     SessionOut,
-    SignupIn,
     SignupOut,
     UserOut,
-    VerifyOtpIn,
     ok,
 )
 from gemini_core.services import AuthService, OtpIssued, Principal, Session
@@ -148,7 +151,7 @@ class AuthController(Controller):
     )
     async def reset_password(self, data: ResetPasswordIn, auth: AuthService) -> Envelope[DoneOut]:
         await auth.reset_password(data.mobile_number, data.otp, data.new_password)
-        return ok(DoneOut(message="the password has been reset; log in again"))
+        return ok(DoneOut(message=messages.PASSWORD_RESET))
 
     @post(
         "/change-password",

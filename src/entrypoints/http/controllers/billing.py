@@ -8,6 +8,7 @@ from litestar import Controller, Request, get, post
 from litestar.di import Provide
 from litestar.params import HeaderParameter
 
+from entrypoints.http import messages
 from entrypoints.http.auth import current_user
 from entrypoints.http.limits import STRIPE_WEBHOOK_MAX_BODY
 from entrypoints.http.openapi import errors
@@ -64,12 +65,7 @@ class BillingController(Controller):
         description="A page for the browser; the tier follows Stripe's webhooks.",
     )
     async def success(self) -> Envelope[DoneOut]:
-        return ok(
-            DoneOut(
-                message="payment received; Pro starts as soon as Stripe confirms it "
-                "(usually within seconds): see GET /subscription/status"
-            )
-        )
+        return ok(DoneOut(message=messages.PAYMENT_RECEIVED))
 
     @get(
         "/cancel",
@@ -77,7 +73,7 @@ class BillingController(Controller):
         description="A page for the browser; nothing changes.",
     )
     async def cancel(self) -> Envelope[DoneOut]:
-        return ok(DoneOut(message="checkout cancelled; nothing was charged"))
+        return ok(DoneOut(message=messages.CHECKOUT_CANCELLED))
 
     @get(
         "/return",
@@ -85,12 +81,7 @@ class BillingController(Controller):
         description="A page for the browser; changes follow Stripe's webhooks.",
     )
     async def portal_return(self) -> Envelope[DoneOut]:
-        return ok(
-            DoneOut(
-                message="changes made in the portal apply as soon as Stripe confirms "
-                "them: see GET /subscription/status"
-            )
-        )
+        return ok(DoneOut(message=messages.PORTAL_CHANGES))
 
 
 class StripeWebhookController(Controller):

@@ -15,6 +15,7 @@ from litestar.response import ServerSentEvent
 from litestar.response.sse import ServerSentEventMessage
 
 from entrypoints.http.auth import current_user
+from entrypoints.http.bodies import ChatroomIn, MessageIn
 from entrypoints.http.cursors import ChatroomCursors, decode_message_cursor
 from entrypoints.http.limits import MESSAGE_MAX_BODY
 from entrypoints.http.openapi import errors, rate_limit_response_headers
@@ -22,10 +23,8 @@ from entrypoints.http.rate_limit import rate_limit_headers
 from entrypoints.http.schemas import (
     ChatroomData,
     ChatroomDetailData,
-    ChatroomIn,
     ChatroomOut,
     Envelope,
-    MessageIn,
     MessageOut,
     PageEnvelope,
     PageMeta,
