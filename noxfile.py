@@ -71,8 +71,8 @@ def soak(session: nox.Session) -> None:
     throwaway redis-server under load and faults; exits 1 on any loss (not
     in the default run).
 
-    `nox -s soak` is the full run (about six minutes); `nox -s soak -- --quick`
-    (about 90 s) runs in CI. Needs redis-server on PATH.
+    `nox -s soak` is the full run (240 s of load, then the drain); `nox -s soak -- --quick`
+    (about 80 s in all) runs in CI. Needs redis-server on PATH.
     """
     session.install("-e", ".")
     session.run("python", "-m", "bench.soak", *session.posargs)
