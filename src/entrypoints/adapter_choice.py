@@ -34,7 +34,6 @@ from gemini_core.ports import (
     OtpStore,
     PasswordHasher,
     PhoneNumbers,
-    QuotaCounter,
     RateLimiter,
     TokenIssuer,
     UnitOfWorkFactory,
@@ -125,11 +124,6 @@ class DefaultAdapters:
         if self._redis is None:
             return memory.InMemoryRateLimiter(clock=self._clock)
         return redis_adapters.RedisRateLimiter(self._redis, self._prefix)
-
-    def quota_counter(self) -> QuotaCounter:
-        if self._redis is None:
-            return memory.InMemoryQuotaCounter(clock=self._clock)
-        return redis_adapters.RedisQuotaCounter(self._redis, self._prefix)
 
     def list_cache(self) -> ChatroomListCache:
         if self._redis is None:

@@ -44,7 +44,6 @@ from gemini_core.ports import (
     OtpStore,
     PasswordHasher,
     PhoneNumbers,
-    QuotaCounter,
     RateLimiter,
     ReplyQueue,
     TokenIssuer,
@@ -80,7 +79,6 @@ class Overrides(TypedDict, total=False):
     otp_sender: OtpSender
     otp_store: OtpStore
     rate_limiter: RateLimiter
-    quota_counter: QuotaCounter
     list_cache: ChatroomListCache
     user_cache: UserCache
     events: EventBus
@@ -101,7 +99,6 @@ _PORTS: dict[str, tuple[Any, ...]] = {
     "otp_sender": (OtpSender,),
     "otp_store": (OtpStore,),
     "rate_limiter": (RateLimiter,),
-    "quota_counter": (QuotaCounter,),
     "list_cache": (ChatroomListCache,),
     "user_cache": (UserCache,),
     "events": (EventBus, EventPublisher, EventSubscriber),

@@ -31,11 +31,14 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
     from entrypoints.http.app import create_app
+    from entrypoints.schema_check import schema_allows_start
     from entrypoints.serving import connection_limits, serve_processes, server_options
 
     if args.workers > 1 and not settings.redis_url:
         logger.error("--workers above 1 needs REDIS_URL: the embedded default is one process")
         return 2
+    if not schema_allows_start(settings):
+        return 1
     port = args.port or settings.port
     limits = connection_limits(settings)
     if args.workers > 1:
@@ -62,7 +65,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _migrate(settings: Settings, _args: argparse.Namespace) -> int:
-    from adapters.sqlalchemy import DatabaseSchema
+    from adapters.sqlalchemy import DatabaseSchema, DatabaseUnreachable, SchemaMismatch
     from entrypoints.bootstrap import bootstrap
 
     async def run() -> None:
@@ -72,7 +75,11 @@ def _migrate(settings: Settings, _args: argparse.Namespace) -> int:
         finally:
             await container.aclose()
 
-    asyncio.run(run())
+    try:
+        asyncio.run(run())
+    except (DatabaseUnreachable, SchemaMismatch) as exc:
+        print(f"gemini-clone: {exc}; the schema was not changed", file=sys.stderr)
+        return 1
     logger.info("database schema is up to date")
     return 0
 

@@ -12,10 +12,12 @@ from taskiq.receiver import Receiver
 
 from adapters.taskiq import TaskiqReplyQueue
 from entrypoints.bootstrap import bootstrap
+from entrypoints.event_loop import run_on_fast_loop
 from entrypoints.heartbeat import BEATS_PER_TTL, describe, heartbeating
 from entrypoints.logging_setup import configure_logging, log_options
 from entrypoints.metrics_dir import shared_metrics_dir
 from entrypoints.reply_pipeline import consuming_replies, sweeping
+from entrypoints.schema_check import schema_allows_start
 from entrypoints.settings import Settings, startup_warnings
 from entrypoints.supervisor import Supervisor
 from entrypoints.worker_metrics import MetricsAddress, WorkerInstruments, start_metrics_server
@@ -42,6 +44,8 @@ def run_worker(
             "process runs the replies itself"
         )
         return 2
+    if not schema_allows_start(settings):
+        return 1
     for warning in startup_warnings(settings):
         logger.warning(warning)
     in_flight = concurrency or settings.worker_concurrency
@@ -77,7 +81,7 @@ def _worker_process(settings: Settings, in_flight: int, metrics: MetricsAddress 
         settings, metrics, instruments.metrics.registry
     ):
         return 1
-    asyncio.run(_serve_replies(settings, in_flight, instruments))
+    run_on_fast_loop(_serve_replies(settings, in_flight, instruments))
     return 0
 
 

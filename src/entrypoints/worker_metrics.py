@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import cast
 
 from prometheus_client import CollectorRegistry
 
@@ -29,7 +28,6 @@ from adapters.taskiq import StreamBacklogReader
 from entrypoints.adapter_choice import chat_model, reply_stream
 from entrypoints.container import Container
 from entrypoints.settings import Settings
-from gemini_core.ports import UnitOfWorkFactory
 from gemini_core.services import ReplyService
 
 logger = logging.getLogger("gemini_clone.worker")
@@ -50,11 +48,7 @@ class WorkerInstruments:
         self.model = InstrumentedChatModel(chat_model(settings), self.metrics)
 
     def runner(self, container: Container) -> InstrumentedReplyRunner:
-        return InstrumentedReplyRunner(
-            container.resolve(ReplyService),
-            container.resolve(cast(type[UnitOfWorkFactory], UnitOfWorkFactory)),
-            self.metrics,
-        )
+        return InstrumentedReplyRunner(container.resolve(ReplyService), self.metrics)
 
 
 def start_metrics_server(

@@ -3,12 +3,12 @@ whole seconds to wait until a moment (for ``Retry-After``-style answers)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 
-def utc_day(now: datetime) -> str:
-    """The quota day a moment belongs to, as ``YYYY-MM-DD`` in UTC."""
-    return now.astimezone(UTC).strftime("%Y-%m-%d")
+def utc_day(now: datetime) -> date:
+    """The quota day a moment belongs to: its date in UTC."""
+    return now.astimezone(UTC).date()
 
 
 def next_utc_midnight(now: datetime) -> datetime:

@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from adapters.redis import RedisHealth, RedisQuotaCounter
+from adapters.redis import RedisHealth, RedisRateLimiter
 from adapters.redis.client import connect
 from adapters.redis.outage import breaker_for
 from adapters.sqlalchemy import DatabaseHealth, create_engine
@@ -36,14 +36,14 @@ async def test_an_answering_redis_closes_the_breaker_for_every_adapter(
     redis_server_url: str, redis_prefix: str
 ) -> None:
     client = connect(redis_server_url)
-    counter = RedisQuotaCounter(client, redis_prefix)
+    limiter = RedisRateLimiter(client, redis_prefix)
     try:
         breaker_for(client).failed()  # as after a failed call: adapters fail fast
         with pytest.raises(ServiceUnavailable):
-            await counter.used(uuid.uuid4(), "2030-01-01")
+            await limiter.blocked(f"{uuid.uuid4()}", 3)
 
         await RedisHealth(client).check()  # readiness asks Redis itself
 
-        assert await counter.used(uuid.uuid4(), "2030-01-01") == 0
+        assert await limiter.blocked(f"{uuid.uuid4()}", 3) is None
     finally:
         await client.aclose()

@@ -89,7 +89,7 @@ async def test_a_paused_redis_degrades_and_recovers_without_a_restart(
             assert listed.headers["X-Cache"] == "MISS"  # from the database
             assert [r["id"] for r in listed.json()["data"]] == [room]
 
-            # The counter is unreachable: the database counts the five prompts.
+            # The quota is counted in PostgreSQL: the five prompts still count.
             sixth = await timed(
                 client.post(f"/chatroom/{room}/message", json={"content": "q5"}, headers=headers)
             )

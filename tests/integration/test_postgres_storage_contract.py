@@ -4,9 +4,11 @@ the migrations with the table definitions there, and the URL forms accepted."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -20,6 +22,7 @@ from adapters.sqlalchemy import (
 )
 from adapters.sqlalchemy.tables import metadata
 from entrypoints.settings import load_settings
+from tests.contracts.daily_usage import DailyUsageContract
 from tests.contracts.repositories import (
     ChatroomRepositoryContract,
     MessageRepositoryContract,
@@ -64,6 +67,10 @@ class TestPostgresMessages(MessageRepositoryContract):
 
 
 class TestPostgresSubscriptions(SubscriptionRepositoryContract):
+    pass
+
+
+class TestPostgresDailyUsage(DailyUsageContract):
     pass
 
 
@@ -146,5 +153,27 @@ async def test_the_url_forms_reach_postgresql_through_psycopg(
                 text("SELECT count(*) FROM users WHERE id = :id"), {"id": user.id}
             )
         assert count == 1
+    finally:
+        await engine.dispose()
+
+
+async def test_times_come_back_in_utc_whatever_the_servers_time_zone(
+    postgres_database: str,
+) -> None:
+    # UTCDateTime leaves PostgreSQL's values as psycopg returns them, which is
+    # only right because the engine sets the session's TimeZone to UTC.
+    name = postgres_database.rsplit("/", 1)[1]
+    admin = postgres_database.rsplit("/", 1)[0].replace("+psycopg", "") + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"ALTER DATABASE \"{name}\" SET TimeZone = 'Asia/Kolkata'")
+    engine = create_engine(postgres_database, pool_size=1)
+    try:
+        await upgrade_schema(engine)
+        user = await stored_user(SqlUnitOfWorkFactory(engine))
+        async with SqlUnitOfWorkFactory(engine)(autocommit=True) as uow:
+            stored = await uow.users.get(user.id)
+        assert stored is not None
+        assert stored.created_at == user.created_at
+        assert stored.created_at.utcoffset() == timedelta(0)
     finally:
         await engine.dispose()

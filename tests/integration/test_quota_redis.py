@@ -1,11 +1,10 @@
-"""The daily quota through the API on the production adapters: PostgreSQL
-for storage, the Redis counter shared by every API process."""
+"""Several API processes on the production adapters (PostgreSQL, Redis):
+one quota count (PostgreSQL's; exactness and Redis faults are in
+test_quota_durable.py), one cached user, one reply stream."""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
-from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -16,7 +15,6 @@ from sqlalchemy import text
 from adapters.sqlalchemy import create_engine
 from entrypoints.library import open_production
 from entrypoints.settings import Settings
-from gemini_core.utc import utc_day
 from tests.support.api import assert_error, login, make_settings, running_app
 from tests.support.fakes import ScriptedModel, cheap_hasher
 
@@ -66,37 +64,6 @@ async def stored_messages(database_url: str, room: str) -> list[tuple[str, str]]
             return sorted((str(role), str(status)) for role, status in rows)
     finally:
         await engine.dispose()
-
-
-async def test_twenty_concurrent_prompts_give_exactly_five(
-    settings: Settings, redis_client: aioredis.Redis, redis_prefix: str
-) -> None:
-    async with running_app(settings, hasher=cheap_hasher(), model=ScriptedModel()) as client:
-        headers = await login(client)
-        room = await create_room(client, headers)
-        responses = await asyncio.gather(
-            *[
-                client.post(f"/chatroom/{room}/message", json={"content": f"q{i}"}, headers=headers)
-                for i in range(20)
-            ]
-        )
-        statuses = sorted(r.status_code for r in responses)
-        assert statuses == [202] * 5 + [429] * 15, [r.text for r in responses]
-        accepted = [r for r in responses if r.status_code == 202]
-        assert sorted(r.headers["RateLimit-Remaining"] for r in accepted) == list("01234")
-        for refused in (r for r in responses if r.status_code == 429):
-            body = assert_error(refused, 429, "quota_exceeded")
-            assert body["error"]["details"]["limit"] == 5
-            assert body["error"]["details"]["used"] == 5
-        owner = await user_id(client, headers)
-
-    # Only the accepted prompts and their pending replies were stored.
-    rows = await stored_messages(settings.database_url, room)
-    assert rows == sorted([("user", "completed")] * 5 + [("model", "pending")] * 5)
-    # The count is Redis's, under this deployment's prefix.
-    key = f"{redis_prefix}quota:{owner}:{utc_day(datetime.now(UTC))}"
-    assert await redis_client.get(key) == b"5"
-    assert 0 < await redis_client.pttl(key) <= 24 * 3600 * 1000
 
 
 async def test_every_api_process_sees_the_same_counter(settings: Settings) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 import redis.asyncio as aioredis
@@ -17,18 +17,15 @@ from adapters.redis import (
     RedisEventBus,
     RedisLeases,
     RedisOtpStore,
-    RedisQuotaCounter,
     RedisRateLimiter,
 )
 from adapters.redis.user_cache import RedisUserCache
 from adapters.redis.workers import RedisWorkerRegistry
 from gemini_core.errors import ServiceUnavailable
-from gemini_core.utc import utc_day
 from tests.contracts.chatroom_list_cache import ChatroomListCacheContract, page_of
 from tests.contracts.events import EventBusContract, created
 from tests.contracts.lease import LeaseContract
 from tests.contracts.otp_store import OtpStoreContract, challenge
-from tests.contracts.quota_counter import QuotaCounterContract
 from tests.contracts.rate_limiter import RateLimiterContract
 from tests.contracts.user_cache import UserCacheContract
 from tests.contracts.worker_registry import WorkerRegistryContract
@@ -69,12 +66,6 @@ class TestRedisRateLimiter(RateLimiterContract):
         return RedisRateLimiter(redis_client, prefix=redis_prefix)
 
 
-class TestRedisQuotaCounter(QuotaCounterContract):
-    @pytest.fixture
-    def counter(self, redis_client: aioredis.Redis, redis_prefix: str) -> RedisQuotaCounter:
-        return RedisQuotaCounter(redis_client, prefix=redis_prefix)
-
-
 class TestRedisChatroomListCache(ChatroomListCacheContract):
     @pytest.fixture
     def cache(self, redis_client: aioredis.Redis, redis_prefix: str) -> RedisChatroomListCache:
@@ -106,12 +97,8 @@ async def test_every_key_is_prefixed_and_expires(
     redis_client: aioredis.Redis, redis_prefix: str
 ) -> None:
     user = uuid.uuid4()
-    now = datetime.now(UTC)
     await RedisOtpStore(redis_client, redis_prefix).put(challenge())
     await RedisRateLimiter(redis_client, redis_prefix).hit("k", 3, 60)
-    await RedisQuotaCounter(redis_client, redis_prefix).take(
-        user, utc_day(now), 5, now + timedelta(hours=1)
-    )
     cache = RedisChatroomListCache(redis_client, redis_prefix)
     generation, _ = await cache.lookup(user, "first")
     await cache.store(user, generation, "first", page_of(user, "a"), 60)
@@ -120,8 +107,8 @@ async def test_every_key_is_prefixed_and_expires(
 
     keys = [key async for key in redis_client.scan_iter(match="*", count=1000)]
     ours = [key for key in keys if key.startswith(redis_prefix.encode())]
-    # otp, rate, quota, cache page, cache generation, lease
-    assert len(ours) == 6
+    # otp, rate, cache page, cache generation, lease
+    assert len(ours) == 5
     for key in ours:
         assert await redis_client.pttl(key) > 0, key
 
@@ -151,7 +138,7 @@ async def test_an_unreachable_redis_is_service_unavailable(redis_prefix: str) ->
     client = unreachable_client()
     try:
         with pytest.raises(ServiceUnavailable) as raised:
-            await RedisQuotaCounter(client, redis_prefix).used(uuid.uuid4(), "2030-01-01")
+            await RedisRateLimiter(client, redis_prefix).blocked("k", 3)
         assert isinstance(raised.value.__cause__, aioredis.ConnectionError)
     finally:
         await client.aclose()

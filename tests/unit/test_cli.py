@@ -79,3 +79,22 @@ def test_worker_check_on_the_embedded_default_says_there_are_no_workers(tmp_path
     result = cli(["worker", "--check"], cli_env(DATA_DIR=str(tmp_path)), timeout=60)
     assert result.returncode == 2
     assert "embedded default answers prompts in the API process" in result.stderr
+
+
+def test_an_unreachable_postgresql_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    port = free_port()  # nothing listens there
+    env = cli_env(
+        DATA_DIR=str(tmp_path),
+        DATABASE_URL=f"postgresql://postgres@127.0.0.1:{port}/gc",
+        REDIS_URL="redis://127.0.0.1:9/0",
+    )
+    for args, outcome in [
+        (["migrate"], "the schema was not changed"),
+        (["serve"], "nothing started"),
+        (["worker"], "nothing started"),
+    ]:
+        result = cli(args, env, timeout=60)
+        assert result.returncode == 1, result.stderr
+        (line,) = result.stderr.splitlines()
+        assert line.startswith(f"gemini-clone: cannot reach the database at 127.0.0.1:{port}/gc: ")
+        assert "Connection refused" in line and line.endswith(outcome)

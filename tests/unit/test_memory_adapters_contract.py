@@ -12,7 +12,6 @@ from adapters.memory import (
     InMemoryEventBus,
     InMemoryLeases,
     InMemoryOtpStore,
-    InMemoryQuotaCounter,
     InMemoryRateLimiter,
 )
 from adapters.memory.expiry import ExpirySweep
@@ -22,7 +21,6 @@ from tests.contracts.chatroom_list_cache import ChatroomListCacheContract, page_
 from tests.contracts.events import EventBusContract, created
 from tests.contracts.lease import LeaseContract
 from tests.contracts.otp_store import RIGHT, OtpStoreContract, challenge
-from tests.contracts.quota_counter import QuotaCounterContract
 from tests.contracts.rate_limiter import RateLimiterContract
 from tests.contracts.user_cache import UserCacheContract
 from tests.contracts.worker_registry import WorkerRegistryContract
@@ -64,12 +62,6 @@ class TestInMemoryRateLimiter(RateLimiterContract):
     @pytest.fixture
     def limiter(self, clock: SteppingClock) -> InMemoryRateLimiter:
         return InMemoryRateLimiter(clock)
-
-
-class TestInMemoryQuotaCounter(QuotaCounterContract):
-    @pytest.fixture
-    def counter(self, clock: SteppingClock) -> InMemoryQuotaCounter:
-        return InMemoryQuotaCounter(clock)
 
 
 class TestInMemoryChatroomListCache(ChatroomListCacheContract):

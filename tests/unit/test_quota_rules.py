@@ -1,5 +1,5 @@
 """The daily prompt quota's rules, on the services the composition root
-wires (embedded default: SQLite, in-process counter), without HTTP.
+wires (embedded default: SQLite, which keeps the count), without HTTP.
 
 Basic users get ``BASIC_DAILY_LIMIT`` prompts per UTC day, Pro users
 ``PRO_DAILY_LIMIT`` (unlimited when unset); a unit is given back exactly
@@ -212,7 +212,7 @@ async def test_a_refund_goes_to_the_day_the_unit_was_taken(
 
     await quota.give_back(user.id, taken_yesterday)
 
-    # yesterday's counter took it (and is gone with its day): today's is untouched
+    # yesterday's row took it: today's is untouched
     assert (await quota.usage(user.id)).used == 1
 
 

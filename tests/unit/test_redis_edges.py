@@ -22,7 +22,6 @@ from adapters.redis import (
     RedisChatroomListCache,
     RedisEventBus,
     RedisOtpStore,
-    RedisQuotaCounter,
     RedisRateLimiter,
     RedisUserCache,
 )
@@ -53,9 +52,6 @@ CALLS: dict[str, Call] = {
     "otp_store.attempt": lambda c: RedisOtpStore(c).attempt("k", "h", LATER, 5),
     "rate_limiter.hit": lambda c: RedisRateLimiter(c).hit("k", 3, 60),
     "rate_limiter.blocked": lambda c: RedisRateLimiter(c).blocked("k", 3),
-    "quota_counter.take": lambda c: RedisQuotaCounter(c).take(USER.id, "2030-01-01", 5, LATER),
-    "quota_counter.give_back": lambda c: RedisQuotaCounter(c).give_back(USER.id, "2030-01-01"),
-    "quota_counter.used": lambda c: RedisQuotaCounter(c).used(USER.id, "2030-01-01"),
     "chatroom_list_cache.lookup": lambda c: RedisChatroomListCache(c).lookup(USER.id, "p"),
     "chatroom_list_cache.store": lambda c: RedisChatroomListCache(c).store(
         USER.id, 1, "p", PAGE, 60
@@ -125,7 +121,7 @@ async def test_an_open_breaker_fails_fast_without_calling_redis(refused: aioredi
     breaker_for(refused).failed()
 
     with pytest.raises(ServiceUnavailable) as raised:
-        await RedisQuotaCounter(refused).used(USER.id, "2030-01-01")
+        await RedisRateLimiter(refused).blocked("k", 3)
 
     assert raised.value.__cause__ is None
 

@@ -19,13 +19,11 @@ from gemini_core.ports import (
     ChatModel,
     EventBus,
     MessageEvent,
-    QuotaCounter,
     ReplyQueue,
     UnitOfWorkFactory,
 )
 from gemini_core.services import QuotaService, ReplyFailer, ReplyService, ReplySweeper
 from gemini_core.services.replies import build_turns
-from gemini_core.utc import utc_day
 from tests.support.api import make_settings
 from tests.support.fakes import FakeClock, RecordingQueue, ScriptedModel
 
@@ -40,7 +38,6 @@ class Harness:
         self.uow = container.resolve(UnitOfWorkFactory)
         self.model: ScriptedModel = container.resolve(ChatModel)
         self.events = container.resolve(EventBus)
-        self.counter = container.resolve(QuotaCounter)
         self.queue: RecordingQueue = container.resolve(ReplyQueue)
         self.quota = container.resolve(QuotaService)
         self.failer = container.resolve(ReplyFailer)
@@ -117,7 +114,7 @@ class Harness:
         return found
 
     async def used(self) -> int:
-        return await self.counter.used(self.user.id, utc_day(self.clock.now()))
+        return (await self.quota.usage(self.user.id)).used
 
 
 @contextlib.asynccontextmanager

@@ -32,8 +32,8 @@ class FlakyFinishes:
         self.failures = 0
         self.attempts = 0
 
-    def __call__(self) -> _FlakyUnit:
-        return _FlakyUnit(self, self.inner())
+    def __call__(self, *, autocommit: bool = False) -> _FlakyUnit:
+        return _FlakyUnit(self, self.inner(autocommit=autocommit))
 
 
 class _FlakyUnit:

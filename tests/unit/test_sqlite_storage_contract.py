@@ -12,6 +12,7 @@ from alembic.migration import MigrationContext
 
 from adapters.sqlalchemy import SqlUnitOfWorkFactory, create_engine, upgrade_schema
 from adapters.sqlalchemy.tables import metadata
+from tests.contracts.daily_usage import DailyUsageContract
 from tests.contracts.repositories import (
     ChatroomRepositoryContract,
     MessageRepositoryContract,
@@ -53,6 +54,10 @@ class TestSqliteMessages(MessageRepositoryContract):
 
 
 class TestSqliteSubscriptions(SubscriptionRepositoryContract):
+    pass
+
+
+class TestSqliteDailyUsage(DailyUsageContract):
     pass
 
 

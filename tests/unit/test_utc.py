@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 from gemini_core.utc import next_utc_midnight, seconds_until, utc_day
 
@@ -11,7 +11,7 @@ TOKYO = timezone(timedelta(hours=9))
 
 def test_the_day_is_the_utc_one_whatever_the_zone() -> None:
     # 08:30 on the 2nd in Tokyo is still the 1st in UTC.
-    assert utc_day(datetime(2030, 1, 2, 8, 30, tzinfo=TOKYO)) == "2030-01-01"
+    assert utc_day(datetime(2030, 1, 2, 8, 30, tzinfo=TOKYO)) == date(2030, 1, 1)
 
 
 def test_the_day_ends_at_the_next_utc_midnight() -> None:

@@ -18,7 +18,6 @@ from adapters.prometheus import (
 from entrypoints.bootstrap import bootstrap
 from entrypoints.container import Container
 from gemini_core.errors import ModelError
-from gemini_core.ports import UnitOfWorkFactory
 from gemini_core.services import ChatService, ReplyService
 from tests.support.api import make_settings
 from tests.support.core import add_user
@@ -30,9 +29,7 @@ class Worker:
         self.container = container
         self.metrics = metrics
         self.model = model
-        self.runner = InstrumentedReplyRunner(
-            container.resolve(ReplyService), container.resolve(UnitOfWorkFactory), metrics
-        )
+        self.runner = InstrumentedReplyRunner(container.resolve(ReplyService), metrics)
 
     def value(self, name: str, **labels: str) -> float:
         assert self.metrics.registry is not None

@@ -9,7 +9,6 @@ from adapters.memory.chatroom_list_cache import InMemoryChatroomListCache
 from adapters.memory.events import InMemoryEventBus
 from adapters.memory.leases import InMemoryLeases
 from adapters.memory.otp_store import InMemoryOtpStore
-from adapters.memory.quota_counter import InMemoryQuotaCounter
 from adapters.memory.rate_limiter import InMemoryRateLimiter
 from adapters.memory.user_cache import InMemoryUserCache
 from adapters.memory.workers import InMemoryWorkerRegistry
@@ -19,7 +18,6 @@ __all__ = [
     "InMemoryEventBus",
     "InMemoryLeases",
     "InMemoryOtpStore",
-    "InMemoryQuotaCounter",
     "InMemoryRateLimiter",
     "InMemoryUserCache",
     "InMemoryWorkerRegistry",

@@ -3,7 +3,6 @@ reply runner: the core's services run unchanged inside them."""
 
 from __future__ import annotations
 
-import logging
 import time
 import uuid
 from typing import Protocol
@@ -11,10 +10,8 @@ from typing import Protocol
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from gemini_core.errors import ModelError
-from gemini_core.model import Message, MessageStatus
-from gemini_core.ports import ChatModel, DeltaSink, ModelReply, ModelRequest, UnitOfWorkFactory
-
-logger = logging.getLogger(__name__)
+from gemini_core.model import ReplyOutcome
+from gemini_core.ports import ChatModel, DeltaSink, ModelReply, ModelRequest
 
 # Model calls take from well under a second to the whole reply deadline.
 MODEL_BUCKETS = (0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0, 60.0, 120.0)
@@ -28,7 +25,7 @@ class WorkerMetrics:
         self.replies = Counter(
             "gemini_clone_replies",
             "Reply runs by outcome: completed, failed, skipped (already final or gone), "
-            "unfinished (left pending), error (the run raised)",
+            "error (the run raised: the reply stays pending for redelivery)",
             ["outcome"],
             registry=registry,
         )
@@ -77,61 +74,26 @@ class InstrumentedChatModel:
             await closer()
 
 
-class _Unreadable:
-    """The reply could not be read (the database is down, say)."""
-
-
-UNREADABLE = _Unreadable()
-
-
 class ReplyRunner(Protocol):
-    async def generate(self, reply_id: uuid.UUID) -> None: ...
+    async def generate(self, reply_id: uuid.UUID) -> ReplyOutcome: ...
 
 
 class InstrumentedReplyRunner:
-    """Runs replies through ``runner`` and counts each run's outcome from
-    the reply as stored before and after it (two reads by primary key). A
-    read that fails only leaves that run uncounted: metrics never stop a
-    reply."""
+    """Runs replies through ``runner`` and counts each run's outcome, as the
+    run reports it (no database read of its own: reading the reply before
+    and after each run cost two round trips per reply)."""
 
-    def __init__(self, runner: ReplyRunner, uow: UnitOfWorkFactory, metrics: WorkerMetrics) -> None:
+    def __init__(self, runner: ReplyRunner, metrics: WorkerMetrics) -> None:
         self._runner = runner
-        self._uow = uow
         self._metrics = metrics
 
-    async def generate(self, reply_id: uuid.UUID) -> None:
-        before = await self._read(reply_id)
+    async def generate(self, reply_id: uuid.UUID) -> ReplyOutcome:
         try:
-            await self._runner.generate(reply_id)
+            run = await self._runner.generate(reply_id)
         except BaseException:
             self._metrics.replies.labels(outcome="error").inc()
             raise
-        if isinstance(before, _Unreadable):
-            return
-        if before is None or before.status is not MessageStatus.PENDING:
-            self._metrics.replies.labels(outcome="skipped").inc()
-            return
-        after = await self._read(reply_id)
-        if isinstance(after, _Unreadable):
-            return
-        self._metrics.replies.labels(outcome=_outcome(after)).inc()
-        if after is not None and after.deliveries > 1:
+        self._metrics.replies.labels(outcome=run.outcome).inc()
+        if run.outcome != "skipped" and (run.deliveries or 0) > 1:
             self._metrics.redeliveries.inc()
-
-    async def _read(self, reply_id: uuid.UUID) -> Message | _Unreadable | None:
-        """The reply, or None when it is gone."""
-        try:
-            async with self._uow() as uow:
-                return await uow.messages.get(reply_id)
-        except Exception as exc:
-            logger.debug("cannot read reply %s for metrics: %s", reply_id, exc)
-            return UNREADABLE
-
-
-def _outcome(after: Message | None) -> str:
-    if after is None:
-        return "skipped"
-    return {
-        MessageStatus.COMPLETED: "completed",
-        MessageStatus.FAILED: "failed",
-    }.get(after.status, "unfinished")
+        return run

@@ -14,7 +14,6 @@ from adapters.redis.events import RedisEventBus
 from adapters.redis.health import RedisHealth
 from adapters.redis.leases import RedisLeases
 from adapters.redis.otp_store import RedisOtpStore
-from adapters.redis.quota_counter import RedisQuotaCounter
 from adapters.redis.rate_limiter import RedisRateLimiter
 from adapters.redis.user_cache import RedisUserCache
 from adapters.redis.workers import RedisWorkerRegistry
@@ -25,7 +24,6 @@ __all__ = [
     "RedisHealth",
     "RedisLeases",
     "RedisOtpStore",
-    "RedisQuotaCounter",
     "RedisRateLimiter",
     "RedisUserCache",
     "RedisWorkerRegistry",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.sqlalchemy.engine import begin_transaction
+from adapters.sqlalchemy.restarts import begin_transaction
 from gemini_core.errors import ServiceUnavailable
 
 

@@ -41,6 +41,14 @@ class UTCDateTime(sa.TypeDecorator[datetime]):
         value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
+    def result_processor(self, dialect: Dialect, coltype: object) -> Any:
+        # psycopg already returns aware datetimes in the session's time zone,
+        # which the engine sets to UTC (engine.py): no Python per value per
+        # row on PostgreSQL.
+        if dialect.name == "postgresql":
+            return None
+        return super().result_processor(dialect, coltype)
+
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
@@ -116,6 +124,20 @@ subscriptions = sa.Table(
     sa.Column("current_period_end", UTCDateTime()),
     sa.Column("cancel_at_period_end", sa.Boolean(), nullable=False, server_default=sa.false()),
     sa.Column("event_created", sa.BigInteger(), nullable=False, server_default="0"),
+)
+
+# Prompts each user sent per UTC day that still hold a unit of quota (0003):
+# the quota's one count, taken and given back in the prompt's and the failed
+# reply's own transactions.
+daily_usage = sa.Table(
+    "daily_usage",
+    metadata,
+    sa.Column(
+        "user_id", sa.Uuid(), sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("day", sa.Date(), primary_key=True),
+    sa.Column("used", sa.Integer(), nullable=False),
+    sa.CheckConstraint("used >= 0", name="ck_daily_usage_used_not_negative"),
 )
 
 processed_events = sa.Table(

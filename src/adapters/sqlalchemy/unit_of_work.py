@@ -5,20 +5,21 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from types import TracebackType
-from typing import Self
+from typing import Self, cast
 
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from adapters.sqlalchemy.engine import begin_transaction
 from adapters.sqlalchemy.repositories import (
     SqlChatroomRepository,
+    SqlDailyUsageRepository,
     SqlMessageRepository,
     SqlProcessedEventRepository,
     SqlSubscriptionRepository,
     SqlUserRepository,
 )
+from adapters.sqlalchemy.restarts import FirstStatementRetried, begin_transaction
 from gemini_core.errors import ServiceUnavailable
 
 
@@ -67,25 +68,36 @@ class SqlUnitOfWork:
     messages: SqlMessageRepository
     subscriptions: SqlSubscriptionRepository
     processed_events: SqlProcessedEventRepository
+    daily_usage: SqlDailyUsageRepository
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, *, autocommit: bool = False) -> None:
         self._engine = engine
+        self._autocommit = autocommit
         self._conn: AsyncConnection | None = None
+        self._retrying: FirstStatementRetried | None = None
 
     async def __aenter__(self) -> Self:
         with _unavailable_on_outage():
             conn = await begin_transaction(self._engine)
         self._conn = conn
+        if self._autocommit:
+            # No BEGIN went first to find a connection the server closed:
+            # the first statement does (restarts.py). Repositories only
+            # execute statements and read the dialect, which it passes on.
+            self._retrying = FirstStatementRetried(self._engine, conn)
+            conn = cast(AsyncConnection, self._retrying)
         self.users = SqlUserRepository(conn)
         self.chatrooms = SqlChatroomRepository(conn)
         self.messages = SqlMessageRepository(conn)
         self.subscriptions = SqlSubscriptionRepository(conn)
         self.processed_events = SqlProcessedEventRepository(conn)
+        self.daily_usage = SqlDailyUsageRepository(conn)
         return self
 
     async def commit(self) -> None:
         assert self._conn is not None, "commit outside the unit of work"
-        await self._conn.commit()
+        if not self._autocommit:  # else each statement was kept as it ran
+            await self._conn.commit()
 
     async def __aexit__(
         self,
@@ -96,6 +108,8 @@ class SqlUnitOfWork:
         conn, self._conn = self._conn, None
         if conn is None:
             return
+        if self._retrying is not None:
+            conn, self._retrying = self._retrying.conn, None  # the one it ended on
         try:
             with _unavailable_on_outage():
                 # Rolls back whatever was not committed; a no-op after commit().
@@ -112,10 +126,16 @@ class SqlUnitOfWork:
 
 
 class SqlUnitOfWorkFactory:
-    """``UnitOfWorkFactory``: a new unit of work per call."""
+    """``UnitOfWorkFactory``: a new unit of work per call. An autocommit one
+    runs on the same pool in the driver's autocommit mode: it sends no BEGIN,
+    and handing the connection back needs no ROLLBACK (switching the mode is
+    a flag in psycopg and in sqlite3, not a round trip)."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
+        self._autocommitting = engine.execution_options(isolation_level="AUTOCOMMIT")
 
-    def __call__(self) -> SqlUnitOfWork:
+    def __call__(self, *, autocommit: bool = False) -> SqlUnitOfWork:
+        if autocommit:
+            return SqlUnitOfWork(self._autocommitting, autocommit=True)
         return SqlUnitOfWork(self.engine)

@@ -18,7 +18,7 @@ REPLY_TASK_NAME = "gemini_clone.generate_reply"
 class ReplyRunner(Protocol):
     """What the task calls: the core's ``ReplyService`` satisfies it."""
 
-    async def generate(self, reply_id: uuid.UUID) -> None: ...
+    async def generate(self, reply_id: uuid.UUID) -> object: ...
 
 
 async def generate_reply(reply_id: str, runner: ReplyRunner = TaskiqDepends()) -> None:

@@ -1,7 +1,7 @@
 """The domain model: plain data plus the rules that belong to it."""
 
 from gemini_core.model.billing import Subscription, SubscriptionStatus, Tier
-from gemini_core.model.chat import Chatroom, Message, MessageStatus, Role
+from gemini_core.model.chat import Chatroom, Message, MessageStatus, ReplyOutcome, Role
 from gemini_core.model.otp import OtpChallenge, OtpPurpose
 from gemini_core.model.quota import Quota
 from gemini_core.model.users import User
@@ -13,6 +13,7 @@ __all__ = [
     "OtpChallenge",
     "OtpPurpose",
     "Quota",
+    "ReplyOutcome",
     "Role",
     "Subscription",
     "SubscriptionStatus",

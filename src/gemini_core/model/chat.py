@@ -65,3 +65,14 @@ class Message(msgspec.Struct, frozen=True, kw_only=True):
     prompt_tokens: int | None = None
     output_tokens: int | None = None
     deliveries: int = 0
+
+
+class ReplyOutcome(msgspec.Struct, frozen=True, kw_only=True):
+    """What one run of a queued reply did: ``outcome`` is ``completed``,
+    ``failed`` or ``skipped`` (already final, gone, or finished by another
+    run); ``deliveries`` counts this one (None when it was not claimed)."""
+
+    reply_id: uuid.UUID
+    outcome: str
+    deliveries: int | None = None
+    reason: str | None = None

@@ -41,11 +41,10 @@ from gemini_core.ports.chat import (
     ModelReply,
     ModelRequest,
     ModelTurn,
-    QuotaCounter,
-    QuotaTake,
     ReplyQueue,
 )
 from gemini_core.ports.common import Clock, HealthCheck, Lease, UnitOfWork, UnitOfWorkFactory
+from gemini_core.ports.quota import DailyUsageRepository
 from gemini_core.ports.workers import WorkerInfo, WorkerRegistry
 
 __all__ = [
@@ -58,6 +57,7 @@ __all__ = [
     "ChatroomRepository",
     "CheckoutSession",
     "Clock",
+    "DailyUsageRepository",
     "DeltaSink",
     "EventBus",
     "EventPublisher",
@@ -78,8 +78,6 @@ __all__ = [
     "PasswordHasher",
     "PhoneNumbers",
     "ProcessedEventRepository",
-    "QuotaCounter",
-    "QuotaTake",
     "RateLimiter",
     "ReplyQueue",
     "SubscriptionRepository",

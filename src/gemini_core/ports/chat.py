@@ -111,11 +111,6 @@ class MessageRepository(Protocol):
         """Pending replies created before ``created_before``, oldest first."""
         ...
 
-    async def count_prompts_since(self, user_id: uuid.UUID, since: datetime) -> int:
-        """Prompts (role user) the user sent since ``since`` whose reply did
-        not fail: the quota as the database sees it."""
-        ...
-
 
 class ChatroomListCache(Protocol):
     """Per-user cache of chatroom list pages, invalidated by a generation.
@@ -146,37 +141,6 @@ class ChatroomListCache(Protocol):
         """Make every page of the user cached so far unreachable, and any
         store with an older generation a no-op; called after each change to
         the user's rooms."""
-        ...
-
-
-class QuotaTake(msgspec.Struct, frozen=True):
-    """What one ``QuotaCounter.take`` did: whether the prompt was counted,
-    and the day's count after it."""
-
-    allowed: bool
-    used: int
-
-
-class QuotaCounter(Protocol):
-    """Prompts per user per UTC day, counted atomically."""
-
-    async def take(
-        self, user_id: uuid.UUID, day: str, limit: int | None, expires_at: datetime
-    ) -> QuotaTake:
-        """Count one prompt unless that would pass ``limit`` (None: no limit).
-        ``used`` is the count after the call."""
-        ...
-
-    async def give_back(self, user_id: uuid.UUID, day: str) -> None:
-        """Uncount one prompt of ``day`` (a reply that failed); never below
-        zero, and nothing once that day's counter has expired. Raises
-        ``ServiceUnavailable`` when the counter cannot be reached."""
-        ...
-
-    async def used(self, user_id: uuid.UUID, day: str) -> int:
-        """The prompts counted for the user on ``day``; 0 when none.
-        Raises ``ServiceUnavailable`` when the counter cannot be reached
-        (the quota is then counted in the database)."""
         ...
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Protocol, Self
@@ -11,6 +10,7 @@ if TYPE_CHECKING:
     from gemini_core.ports.auth import UserRepository
     from gemini_core.ports.billing import ProcessedEventRepository, SubscriptionRepository
     from gemini_core.ports.chat import ChatroomRepository, MessageRepository
+    from gemini_core.ports.quota import DailyUsageRepository
 
 
 class Clock(Protocol):
@@ -54,6 +54,11 @@ class UnitOfWork(Protocol):
         """The applied webhook event ids, recorded in this transaction."""
         ...
 
+    @property
+    def daily_usage(self) -> DailyUsageRepository:
+        """The daily quota's count, taken and given back in this transaction."""
+        ...
+
     async def __aenter__(self) -> Self: ...
 
     async def __aexit__(
@@ -69,7 +74,17 @@ class UnitOfWork(Protocol):
         ...
 
 
-UnitOfWorkFactory = Callable[[], UnitOfWork]
+class UnitOfWorkFactory(Protocol):
+    """Makes units of work."""
+
+    def __call__(self, *, autocommit: bool = False) -> UnitOfWork:
+        """A new unit of work. ``autocommit=True`` runs each statement as a
+        transaction of its own, kept as soon as it runs: no BEGIN, COMMIT or
+        ROLLBACK around them (two round trips fewer), and ``commit()`` has
+        nothing left to do. For reads, and for a write that is one statement
+        (a conditional UPDATE): anything that must be all-or-none across
+        statements needs the default."""
+        ...
 
 
 class Lease(Protocol):

@@ -27,7 +27,7 @@ class Accounts:
     async def by_mobile(self, mobile: str) -> User | None:
         """The account of the canonical number ``mobile``, verified or not;
         None when there is none."""
-        async with self._uow() as uow:
+        async with self._uow(autocommit=True) as uow:
             return await uow.users.get_by_mobile(mobile)
 
     async def start_signup(

@@ -212,7 +212,7 @@ class AuthService:
         set, ``current_password`` must match (a wrong one is a failed login
         attempt); a first password needs a recent code login instead."""
         # The stored hash, not the caller's copy: cached users carry none.
-        async with self._uow() as uow:
+        async with self._uow(autocommit=True) as uow:
             stored = await uow.users.get(principal.user.id)
         if stored is None:
             raise Unauthorized()
@@ -283,7 +283,7 @@ class AuthService:
             user = None
         if user is not None:
             return user
-        async with self._uow() as uow:
+        async with self._uow(autocommit=True) as uow:
             user = await uow.users.get(user_id)
         if user is not None:
             with contextlib.suppress(ServiceUnavailable):

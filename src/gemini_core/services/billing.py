@@ -95,7 +95,7 @@ class BillingService:
         provider refuses.
         """
         gateway = self._require_gateway()
-        async with self._uow() as uow:
+        async with self._uow(autocommit=True) as uow:
             stored = await uow.subscriptions.get(user.id)
         if stored is not None:
             if stored.tier(self._clock.now()) is Tier.PRO:
@@ -122,7 +122,7 @@ class BillingService:
         """A URL of the provider's customer portal, where the user cancels or
         changes their card. ``NoBillingAccount`` before any checkout."""
         gateway = self._require_gateway()
-        async with self._uow() as uow:
+        async with self._uow(autocommit=True) as uow:
             stored = await uow.subscriptions.get(user.id)
         if stored is None or stored.customer_id is None:
             raise NoBillingAccount()

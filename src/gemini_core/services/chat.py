@@ -10,7 +10,7 @@ from datetime import datetime
 
 from gemini_core.errors import NotFound, RoomLimitReached, ValidationFailed
 from gemini_core.ids import new_id
-from gemini_core.model import Chatroom, Message
+from gemini_core.model import Chatroom, Message, Quota
 from gemini_core.model.chat import CONTENT_MAX, NAME_MAX
 from gemini_core.ports import (
     ChatroomCursor,
@@ -134,7 +134,7 @@ class ChatService:
     async def _read_page(
         self, user_id: uuid.UUID, limit: int, cursor: ChatroomCursor | None
     ) -> ChatroomPage:
-        async with self._uow() as uow:
+        async with self._uow(autocommit=True) as uow:
             rooms = await uow.chatrooms.list_page(user_id, limit + 1, cursor)
         next_cursor = None
         if len(rooms) > limit:
@@ -147,7 +147,7 @@ class ChatService:
         self, user_id: uuid.UUID, room_id: uuid.UUID, message_limit: int = 50
     ) -> tuple[Chatroom, list[Message]]:
         """The room with its latest messages, oldest first."""
-        async with self._uow() as uow:
+        async with self._uow(autocommit=True) as uow:
             room = await uow.chatrooms.get(user_id, room_id)
             if room is None:
                 raise NotFound("chatroom not found")
@@ -183,7 +183,7 @@ class ChatService:
     ) -> tuple[list[Message], uuid.UUID | None]:
         """A page of messages older than ``before``, oldest first within the
         page, and the cursor of the next (older) page if there is one."""
-        async with self._uow() as uow:
+        async with self._uow(autocommit=True) as uow:
             if await uow.chatrooms.get(user_id, room_id) is None:
                 raise NotFound("chatroom not found")
             page = await uow.messages.list_page(room_id, limit + 1, before)
@@ -202,7 +202,7 @@ class ChatService:
 
     async def require_room(self, user_id: uuid.UUID, room_id: uuid.UUID) -> Chatroom:
         """The user's room; ``NotFound`` when it is not theirs or does not exist."""
-        async with self._uow() as uow:
+        async with self._uow(autocommit=True) as uow:
             room = await uow.chatrooms.get(user_id, room_id)
         if room is None:
             raise NotFound("chatroom not found")
@@ -211,21 +211,14 @@ class ChatService:
     async def send_prompt(
         self, user_id: uuid.UUID, room_id: uuid.UUID, content: str
     ) -> PromptAccepted:
-        """Take the quota, store the prompt and a pending reply in one
-        transaction, then enqueue the reply. Nothing is stored when the quota
-        refuses; a reply that cannot be enqueued ends failed, quota returned."""
+        """Take the quota and store the prompt and a pending reply in one
+        transaction, then enqueue the reply. Nothing is stored or counted
+        when the quota refuses or the room is not the user's; a reply that
+        cannot be enqueued ends failed, quota returned."""
         text = _clean(content, "content", CONTENT_MAX, strip=False)
-        # The room is checked inside the write transaction below, not before
-        # the quota: one database round trip less on the hottest write, and a
-        # missing room gives its unit straight back.
-        quota = await self._quota.take(user_id)
         now = self._clock.now()
         prompt, reply = prompt_and_reply(user_id, room_id, text, now)
-        try:
-            await self._store_prompt(user_id, room_id, prompt, reply, now)
-        except BaseException:
-            await self._quota.give_back(user_id, now)
-            raise
+        quota = await self._store_prompt(user_id, room_id, prompt, reply, now)
         await self._invalidate(user_id)
         for message in (prompt, reply):
             await self._events.publish(
@@ -242,14 +235,19 @@ class ChatService:
 
     async def _store_prompt(
         self, user_id: uuid.UUID, room_id: uuid.UUID, prompt: Message, reply: Message, now: datetime
-    ) -> None:
+    ) -> Quota:
         async with self._uow() as uow:
+            # The unit is counted in this transaction, so it is kept exactly
+            # when the prompt is. Taken first: a user with no prompts left
+            # gets 429 whichever room they name.
+            quota = await self._quota.take_within(uow, user_id, now)
             # Touching the room checks that it is the user's and locks it
             # against a concurrent delete, in one statement.
             if not await uow.chatrooms.touch(user_id, room_id, now):
                 raise NotFound("chatroom not found")
             await uow.messages.add(prompt, reply)
             await uow.commit()
+        return quota
 
     async def _enqueue(self, reply: Message) -> Message:
         """Queue the reply; if the queue refuses, fail it (quota given back)
@@ -260,7 +258,7 @@ class ChatService:
         except Exception:
             logger.exception("could not enqueue reply %s", reply.id)
         await self._failer.fail(reply, "the reply could not be queued; your prompt was not counted")
-        async with self._uow() as uow:
+        async with self._uow(autocommit=True) as uow:
             return await uow.messages.get(reply.id) or reply
 
     async def _invalidate(self, user_id: uuid.UUID) -> None:

@@ -9,7 +9,7 @@ from datetime import datetime
 import msgspec
 
 from gemini_core.errors import ModelError, ModelUnavailable
-from gemini_core.model import Message, MessageStatus, Role
+from gemini_core.model import Message, MessageStatus, ReplyOutcome, Role
 from gemini_core.ports import (
     ChatModel,
     Clock,
@@ -92,7 +92,7 @@ class ReplyService:
         self._breaker = breaker
         self._patience = write_patience_seconds
 
-    async def generate(self, reply_id: uuid.UUID) -> None:
+    async def generate(self, reply_id: uuid.UUID) -> ReplyOutcome:
         """Produce the reply. Idempotent: a reply that is gone or already
         final is left alone, and of two concurrent runs only one final write
         lands. A reply delivered more than ``max_deliveries`` times fails
@@ -117,6 +117,9 @@ class ReplyService:
             raise
         finally:
             run.log(self._clock.now())
+        return ReplyOutcome(
+            reply_id=reply_id, outcome=run.outcome, deliveries=run.deliveries, reason=run.reason
+        )
 
     async def _generate(self, run: _Run) -> None:
         reply = await self._claim(run)
@@ -171,9 +174,9 @@ class ReplyService:
     async def _claim(self, run: _Run) -> Message | None:
         """Count this delivery; the reply to work on, or None when there is
         nothing to do (final, gone, or failed here for too many deliveries)."""
-        async with self._uow() as uow:
+        # One conditional UPDATE: it needs no transaction around it.
+        async with self._uow(autocommit=True) as uow:
             reply = await uow.messages.start_delivery(run.reply_id)
-            await uow.commit()
         if reply is None:
             run.reason = "already final or gone"
             return None
@@ -188,7 +191,7 @@ class ReplyService:
         return reply
 
     async def _request_for(self, reply: Message) -> ModelRequest:
-        async with self._uow() as uow:
+        async with self._uow(autocommit=True) as uow:
             history = await uow.messages.list_page(reply.chatroom_id, self._max_messages, reply.id)
         return ModelRequest(
             turns=build_turns(history, self._budget), system_instruction=self._system_instruction
@@ -238,8 +241,8 @@ class ReplyService:
     async def _store(self, completed: Message, now: datetime) -> bool:
         """One try at the final write; whether it landed (the reply was
         still pending). Safe to repeat: it writes only a pending reply."""
-        async with self._uow() as uow:
-            won = await uow.messages.finish(
+        async with self._uow(autocommit=True) as uow:  # one conditional UPDATE
+            return await uow.messages.finish(
                 completed.id,
                 status=MessageStatus.COMPLETED,
                 content=completed.content,
@@ -248,8 +251,6 @@ class ReplyService:
                 prompt_tokens=completed.prompt_tokens,
                 output_tokens=completed.output_tokens,
             )
-            await uow.commit()
-        return won
 
 
 class _Run:

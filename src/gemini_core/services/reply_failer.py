@@ -32,20 +32,24 @@ class ReplyFailer:
         self._clock = clock
 
     async def fail(self, reply: Message, reason: str) -> bool:
-        """Mark a pending reply failed. Only the caller whose write lands
-        gives the quota back, so it is returned exactly once however many
-        paths (enqueue failure, worker, sweep) race to fail the reply."""
+        """Mark a pending reply failed and give its quota back, in one
+        transaction. Only the caller whose write lands gives it back, so it
+        is returned exactly once however many paths (enqueue failure,
+        worker, sweep, a redelivery) race to fail the reply."""
         now = self._clock.now()
         reason = storable(reason)
         async with self._uow() as uow:
             won = await uow.messages.finish(
                 reply.id, status=MessageStatus.FAILED, content="", error=reason, completed_at=now
             )
+            if won:
+                # In the same transaction: the unit comes back exactly when
+                # the failure is stored, once however often it is attempted.
+                await self._quota.give_back_within(uow, reply.user_id, reply.created_at)
             await uow.commit()
         if not won:
             return False
         logger.warning("reply %s failed: %s", reply.id, reason)
-        await self._quota.give_back(reply.user_id, reply.created_at)
         failed = msgspec.structs.replace(
             reply, status=MessageStatus.FAILED, content="", error=reason, completed_at=now
         )

@@ -63,7 +63,7 @@ class ReplySweeper:
         queue no longer holds, and fail those pending longer than
         ``fail_after``. Returns (re-enqueued, failed)."""
         now = self._clock.now()
-        async with self._uow() as uow:
+        async with self._uow(autocommit=True) as uow:
             stale = await uow.messages.stale_pending(now - self._requeue_after, self._batch)
         failed = 0
         lost: list[Message] = []

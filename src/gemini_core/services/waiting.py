@@ -42,7 +42,7 @@ class ReplyWatcher:
         return reply
 
     async def _own_message(self, user_id: uuid.UUID, message_id: uuid.UUID) -> Message:
-        async with self._uow() as uow:
+        async with self._uow(autocommit=True) as uow:
             message = await uow.messages.get(message_id)
         if message is None or message.user_id != user_id:
             raise NotFound("message not found")

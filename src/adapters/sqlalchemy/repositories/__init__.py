@@ -12,11 +12,13 @@ from adapters.sqlalchemy.repositories.billing import (
     SqlSubscriptionRepository,
 )
 from adapters.sqlalchemy.repositories.chatrooms import SqlChatroomRepository
+from adapters.sqlalchemy.repositories.daily_usage import SqlDailyUsageRepository
 from adapters.sqlalchemy.repositories.messages import SqlMessageRepository
 from adapters.sqlalchemy.repositories.users import SqlUserRepository
 
 __all__ = [
     "SqlChatroomRepository",
+    "SqlDailyUsageRepository",
     "SqlMessageRepository",
     "SqlProcessedEventRepository",
     "SqlSubscriptionRepository",

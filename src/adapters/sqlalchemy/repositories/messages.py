@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-import sqlalchemy as sa
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -54,8 +53,11 @@ class SqlMessageRepository:
             for message in messages
         ]
         if rows:
-            # One multi-row INSERT: one round trip for a prompt and its reply.
-            await self._conn.execute(messages_table.insert().values(rows))
+            # executemany, not ``insert().values(rows)``: a statement with its
+            # values inline is compiled anew on every call (SQLAlchemy cannot
+            # cache it; 8 % of a prompt's CPU in the profile), while this one
+            # is compiled once, and psycopg pipelines its rows in one round trip.
+            await self._conn.execute(messages_table.insert(), rows)
 
     async def get(self, message_id: uuid.UUID) -> Message | None:
         stmt = messages.select().where(messages.c.id == message_id)
@@ -118,14 +120,3 @@ class SqlMessageRepository:
             .limit(limit)
         )
         return [_message(row._mapping) for row in await self._conn.execute(stmt)]
-
-    async def count_prompts_since(self, user_id: uuid.UUID, since: datetime) -> int:
-        # Every prompt has exactly one reply; counting the replies that did not
-        # fail counts the prompts that still hold a unit of quota.
-        stmt = sa.select(sa.func.count()).where(
-            messages.c.user_id == user_id,
-            messages.c.role == Role.MODEL.value,
-            messages.c.status != MessageStatus.FAILED.value,
-            messages.c.created_at >= since,
-        )
-        return int((await self._conn.execute(stmt)).scalar_one())
