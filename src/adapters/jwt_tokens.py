@@ -107,6 +107,7 @@ class JwtTokenIssuer:
                 TokenClaims(
                     user_id=uuid.UUID(claims["sub"]),
                     token_version=version,
+                    expires_at=datetime.fromtimestamp(claims["exp"], UTC),
                     **_authentication(claims),
                 ),
                 float(claims["exp"]),

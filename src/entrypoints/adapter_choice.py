@@ -35,6 +35,7 @@ from gemini_core.ports import (
     PasswordHasher,
     PhoneNumbers,
     RateLimiter,
+    StreamSlots,
     TokenIssuer,
     UnitOfWorkFactory,
     UserCache,
@@ -139,6 +140,11 @@ class DefaultAdapters:
         if self._redis is None:
             return memory.InMemoryEventBus()
         return redis_adapters.RedisEventBus(self._redis, self._prefix)
+
+    def stream_slots(self) -> StreamSlots:
+        if self._redis is None:
+            return memory.InMemoryStreamSlots(self._clock)
+        return redis_adapters.RedisStreamSlots(self._redis, self._prefix)
 
     def lease(self) -> Lease:
         if self._redis is None:

@@ -46,6 +46,7 @@ from gemini_core.ports import (
     PhoneNumbers,
     RateLimiter,
     ReplyQueue,
+    StreamSlots,
     TokenIssuer,
     UnitOfWorkFactory,
     UserCache,
@@ -55,6 +56,7 @@ from gemini_core.services import (
     AuthService,
     BillingService,
     ChatService,
+    EventStreams,
     ModelBreaker,
     QuotaService,
     ReadinessService,
@@ -82,6 +84,7 @@ class Overrides(TypedDict, total=False):
     list_cache: ChatroomListCache
     user_cache: UserCache
     events: EventBus
+    stream_slots: StreamSlots
     lease: Lease
     workers: WorkerRegistry
     queue: ReplyQueue
@@ -102,6 +105,7 @@ _PORTS: dict[str, tuple[Any, ...]] = {
     "list_cache": (ChatroomListCache,),
     "user_cache": (UserCache,),
     "events": (EventBus, EventPublisher, EventSubscriber),
+    "stream_slots": (StreamSlots,),
     "lease": (Lease,),
     "workers": (WorkerRegistry,),
     "queue": (ReplyQueue,),
@@ -196,11 +200,12 @@ def _register_services(registry: punq.Container, settings: Settings, clock: Cloc
     )
     registry.register(ReplyFailer, scope=one)
     registry.register(AuthService, scope=one, otp_secret=otp_secret(settings))
+    registry.register(ChatService, scope=one, max_rooms=settings.max_rooms_per_user)
     registry.register(
-        ChatService,
+        EventStreams,
         scope=one,
-        max_rooms=settings.max_rooms_per_user,
-        max_event_streams=settings.max_event_streams_per_user,
+        per_user=settings.max_event_streams_per_user,
+        per_process=settings.max_event_streams_per_process,
     )
     registry.register(ReplyWatcher, scope=one)
     registry.register(

@@ -26,14 +26,27 @@ def connection_limits(settings: Settings) -> ConnectionLimits:
     )
 
 
+# Seconds a stopping API process waits for its requests to end before it
+# cuts the rest. Event streams never end by themselves, so without a bound a
+# process with one open would never stop; their clients reconnect elsewhere
+# with Last-Event-ID and miss nothing.
+SHUTDOWN_GRACE_SECONDS = 5
+
+
 def server_options(limits: ConnectionLimits | None) -> dict[str, Any]:
     """uvicorn options of every API process. The client address is the
     socket's peer (the app believes X-Forwarded-For only from TRUSTED_PROXIES),
-    there are no WebSockets, and slow clients are held off (``slow_clients``)."""
+    there are no WebSockets, slow clients are held off (``slow_clients``), and
+    a stop cuts what is still open after ``SHUTDOWN_GRACE_SECONDS``."""
     if limits is None:
         return {}
     capped = dataclasses.replace(limits, max_connections=connection_cap(limits.max_connections))
-    return {"proxy_headers": False, "ws": "none", "http": guarded_h11(capped)}
+    return {
+        "proxy_headers": False,
+        "ws": "none",
+        "http": guarded_h11(capped),
+        "timeout_graceful_shutdown": SHUTDOWN_GRACE_SECONDS,
+    }
 
 
 def serve_processes(

@@ -146,6 +146,7 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], object]]] = {
     "PRO_DAILY_LIMIT": ("pro_daily_limit", _int(0)),
     "MAX_ROOMS_PER_USER": ("max_rooms_per_user", _int(1)),
     "MAX_EVENT_STREAMS_PER_USER": ("max_event_streams_per_user", _int(1)),
+    "MAX_EVENT_STREAMS_PER_PROCESS": ("max_event_streams_per_process", _int(1)),
     "WORKER_CONCURRENCY": ("worker_concurrency", _int(1)),
     "LOG_LEVEL": ("log_level", _choice("DEBUG", "INFO", "WARNING", "ERROR")),
     "LOG_FORMAT": ("log_format", _choice("text", "json")),

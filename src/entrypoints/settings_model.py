@@ -75,9 +75,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     public_url: str = "http://localhost:8000"
     basic_daily_limit: int = 5
     pro_daily_limit: int | None = None
-    # What one user may keep open or stored at once.
+    # What one user may keep open or stored at once (event streams: across
+    # every API process), and the event streams one API process holds at most.
     max_rooms_per_user: int = 500
     max_event_streams_per_user: int = 10
+    max_event_streams_per_process: int = 1000
     worker_concurrency: int = 100
     log_level: str = "INFO"
     # Logs as text lines or JSON lines; one access log line per request.

@@ -221,6 +221,23 @@ class ServiceUnavailable(DomainError):
     default_message = "a backing service is unavailable, try again shortly"
 
 
+class EventStreamLost(ServiceUnavailable):
+    """A live event stream could not be kept whole (its reader fell too far
+    behind, or the process's subscription to events broke) and was ended:
+    reconnect, and catch up with the id of the last event received."""
+
+    code = "stream_lost"
+    default_message = "the event stream fell behind or lost its subscription; reconnect"
+
+
+class StreamCapacityReached(ServiceUnavailable):
+    """This API process holds as many live event streams as it may; another
+    process (or this one, shortly) can take the stream."""
+
+    code = "stream_capacity_reached"
+    default_message = "this server holds as many event streams as it can; try again shortly"
+
+
 class ModelError(DomainError):
     """The chat model could not produce a reply (the adapter has already
     retried whatever was worth retrying). ``retryable`` says the model looked

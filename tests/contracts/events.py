@@ -1,6 +1,7 @@
 """Contract of ``EventPublisher`` + ``EventSubscriber``: live chatroom events.
 
-A subclass provides, as ``bus``, one adapter that implements both ports.
+A subclass provides, as ``bus``, one adapter that implements both ports,
+built so that each stream queues ``QUEUE_SIZE`` events at most.
 """
 
 from __future__ import annotations
@@ -10,10 +11,14 @@ import uuid
 from datetime import UTC, datetime
 from typing import Protocol
 
+import pytest
+
+from gemini_core.errors import EventStreamLost
 from gemini_core.model import Message, MessageStatus, Role
 from gemini_core.ports import EventPublisher, EventSubscriber, MessageEvent
 
 WAIT = 2.0
+QUEUE_SIZE = 8
 
 
 class EventBus(EventPublisher, EventSubscriber, Protocol):
@@ -118,3 +123,28 @@ class EventBusContract:
         assert await closed.next(0.1) is None
         assert await still_open.next(WAIT) == event
         await still_open.close()
+
+    async def test_a_stream_that_falls_behind_is_lost_and_slows_no_other(
+        self, bus: EventBus
+    ) -> None:
+        room = uuid.uuid4()
+        slow, reader = await bus.subscribe(room), await bus.subscribe(room)
+        message_id = uuid.uuid4()
+        events = [delta(room, message_id, str(i)) for i in range(2 * QUEUE_SIZE)]
+
+        received = []
+        for batch in (events[:QUEUE_SIZE], events[QUEUE_SIZE:]):
+            for event in batch:
+                await bus.publish(event)
+            received += [await reader.next(WAIT) for _ in batch]
+
+        # The reader got every event, in order; the slow stream is not
+        # thinned (a resumed client must trust that nothing before its last
+        # id was skipped): it is lost, every call says so, and it closes.
+        assert received == events
+        for _ in range(2):
+            with pytest.raises(EventStreamLost):
+                await slow.next(WAIT)
+        await slow.close()
+        assert await slow.next(0) is None
+        await reader.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
@@ -18,15 +19,17 @@ from adapters.redis import (
     RedisLeases,
     RedisOtpStore,
     RedisRateLimiter,
+    RedisStreamSlots,
 )
 from adapters.redis.user_cache import RedisUserCache
 from adapters.redis.workers import RedisWorkerRegistry
 from gemini_core.errors import ServiceUnavailable
 from tests.contracts.chatroom_list_cache import ChatroomListCacheContract, page_of
-from tests.contracts.events import EventBusContract, created
+from tests.contracts.events import QUEUE_SIZE, EventBusContract, created
 from tests.contracts.lease import LeaseContract
 from tests.contracts.otp_store import OtpStoreContract, challenge
 from tests.contracts.rate_limiter import RateLimiterContract
+from tests.contracts.stream_slots import StreamSlotsContract
 from tests.contracts.user_cache import UserCacheContract
 from tests.contracts.worker_registry import WorkerRegistryContract
 
@@ -74,8 +77,18 @@ class TestRedisChatroomListCache(ChatroomListCacheContract):
 
 class TestRedisEventBus(EventBusContract):
     @pytest.fixture
-    def bus(self, redis_client: aioredis.Redis, redis_prefix: str) -> RedisEventBus:
-        return RedisEventBus(redis_client, prefix=redis_prefix)
+    async def bus(
+        self, redis_client: aioredis.Redis, redis_prefix: str
+    ) -> AsyncIterator[RedisEventBus]:
+        bus = RedisEventBus(redis_client, prefix=redis_prefix, queue_size=QUEUE_SIZE)
+        yield bus
+        await bus.aclose()
+
+
+class TestRedisStreamSlots(StreamSlotsContract):
+    @pytest.fixture
+    def slots(self, redis_client: aioredis.Redis, redis_prefix: str) -> RedisStreamSlots:
+        return RedisStreamSlots(redis_client, redis_prefix)
 
 
 class TestRedisLeases(LeaseContract):
@@ -104,11 +117,12 @@ async def test_every_key_is_prefixed_and_expires(
     await cache.store(user, generation, "first", page_of(user, "a"), 60)
     await cache.invalidate(user)
     await RedisLeases(redis_client, redis_prefix).acquire("sweep", 60)
+    await RedisStreamSlots(redis_client, redis_prefix).take(user, uuid.uuid4(), 3, 60)
 
     keys = [key async for key in redis_client.scan_iter(match="*", count=1000)]
     ours = [key for key in keys if key.startswith(redis_prefix.encode())]
-    # otp, rate, cache page, cache generation, lease
-    assert len(ours) == 5
+    # otp, rate, cache page, cache generation, lease, stream places
+    assert len(ours) == 6
     for key in ours:
         assert await redis_client.pttl(key) > 0, key
 

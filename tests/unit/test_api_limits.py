@@ -10,8 +10,8 @@ import pytest
 
 from adapters.memory import InMemoryChatroomListCache
 from gemini_core.errors import TooManyStreams
-from gemini_core.ports import ChatroomListCache, EventStream
-from gemini_core.services import ChatService
+from gemini_core.ports import ChatroomListCache
+from gemini_core.services import EventStreams, LiveStream
 from tests.support.api import ApiClient, assert_error, login, make_settings, running_app
 from tests.support.fakes import FakeClock, cheap_hasher
 from tests.support.rooms import forged_cursor, new_room, walk_pages
@@ -82,29 +82,52 @@ async def test_rooms_per_user_are_capped(limited: ApiClient) -> None:
     await new_room(limited, headers)
 
 
-async def user_and_room(client: ApiClient) -> tuple[uuid.UUID, uuid.UUID, dict[str, str]]:
+async def token_and_room(client: ApiClient) -> tuple[str, uuid.UUID, dict[str, str]]:
     headers = await login(client)
     room = uuid.UUID(await new_room(client, headers))
-    me = (await client.get("/user/me", headers=headers)).json()["data"]["user"]
-    return uuid.UUID(me["id"]), room, headers
+    return headers["Authorization"].removeprefix("Bearer "), room, headers
 
 
 async def test_open_event_streams_per_user_are_capped(limited: ApiClient) -> None:
-    user, room, headers = await user_and_room(limited)
-    chat = limited.container.resolve(ChatService)
-    streams: list[EventStream] = [await chat.subscribe(user, room) for _ in range(2)]
+    token, room, headers = await token_and_room(limited)
+    streams = limited.container.resolve(EventStreams)
+    opened: list[LiveStream] = [await streams.open(token, room) for _ in range(2)]
     with pytest.raises(TooManyStreams):
-        await chat.subscribe(user, room)
+        await streams.open(token, room)
     refused = await limited.get(f"/chatroom/{room}/events", headers=headers)
     body = assert_error(refused, 429, "too_many_streams")
     assert body["error"]["details"] == {"limit": 2}
     assert refused.headers["Retry-After"]
 
-    await streams[0].close()
-    await streams[0].close()  # closing twice frees one place, not two
-    streams[0] = await chat.subscribe(user, room)
+    await opened[0].close()
+    await opened[0].close()  # closing twice frees one place, not two
+    opened[0] = await streams.open(token, room)
     with pytest.raises(TooManyStreams):
-        await chat.subscribe(user, room)
-    for stream in streams:
+        await streams.open(token, room)
+    for stream in opened:
         await stream.close()
-    assert len([await chat.subscribe(user, room) for _ in range(2)]) == 2
+    assert len([await streams.open(token, room) for _ in range(2)]) == 2
+
+
+async def test_a_process_full_of_streams_answers_503_to_anyone(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    settings = make_settings(tmp_path, MAX_EVENT_STREAMS_PER_PROCESS="2")
+    async with running_app(settings, clock=clock, hasher=cheap_hasher()) as client:
+        token, room, _ = await token_and_room(client)
+        streams = client.container.resolve(EventStreams)
+        opened = [await streams.open(token, room) for _ in range(2)]
+        other = await login(client, "+14155550100")
+        other_room = await new_room(client, other)
+
+        full = await client.get(f"/chatroom/{other_room}/events", headers=other)
+
+        assert_error(full, 503, "stream_capacity_reached")
+        assert full.headers["Retry-After"]
+        await opened[0].close()
+        other_token = other["Authorization"].removeprefix("Bearer ")
+        opened[0] = await streams.open(other_token, uuid.UUID(other_room))
+        assert streams.open_here == 2
+        for stream in opened:
+            await stream.close()
+        assert streams.open_here == 0

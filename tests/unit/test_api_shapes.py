@@ -7,7 +7,7 @@ import json
 import uuid
 from typing import Any
 
-from entrypoints.http.controllers.chatrooms import event_payload
+from entrypoints.http.event_frames import event_payload
 from gemini_core.ports import MessageEvent, MessageEventType
 from gemini_core.services import ChatService
 from tests.support.api import ApiClient, login

@@ -13,7 +13,7 @@ import pytest
 from litestar.routes import HTTPRoute
 
 from entrypoints.http.app import create_app
-from gemini_core.services.chat import MAX_EVENT_STREAMS_PER_USER
+from gemini_core.services.streams import MAX_EVENT_STREAMS_PER_USER
 from tests.support.api import ApiClient, login, make_settings
 from tests.support.fakes import cheap_hasher
 from tests.support.metrics import sample

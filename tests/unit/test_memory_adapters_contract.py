@@ -13,15 +13,17 @@ from adapters.memory import (
     InMemoryLeases,
     InMemoryOtpStore,
     InMemoryRateLimiter,
+    InMemoryStreamSlots,
 )
 from adapters.memory.expiry import ExpirySweep
 from adapters.memory.user_cache import InMemoryUserCache
 from adapters.memory.workers import InMemoryWorkerRegistry
 from tests.contracts.chatroom_list_cache import ChatroomListCacheContract, page_of
-from tests.contracts.events import EventBusContract, created
+from tests.contracts.events import QUEUE_SIZE, EventBusContract
 from tests.contracts.lease import LeaseContract
 from tests.contracts.otp_store import RIGHT, OtpStoreContract, challenge
 from tests.contracts.rate_limiter import RateLimiterContract
+from tests.contracts.stream_slots import StreamSlotsContract
 from tests.contracts.user_cache import UserCacheContract
 from tests.contracts.worker_registry import WorkerRegistryContract
 
@@ -73,7 +75,13 @@ class TestInMemoryChatroomListCache(ChatroomListCacheContract):
 class TestInMemoryEventBus(EventBusContract):
     @pytest.fixture
     def bus(self) -> InMemoryEventBus:
-        return InMemoryEventBus()
+        return InMemoryEventBus(queue_size=QUEUE_SIZE)
+
+
+class TestInMemoryStreamSlots(StreamSlotsContract):
+    @pytest.fixture
+    def slots(self, clock: SteppingClock) -> InMemoryStreamSlots:
+        return InMemoryStreamSlots(clock)
 
 
 class TestInMemoryLeases(LeaseContract):
@@ -99,18 +107,6 @@ class TestInMemoryWorkerRegistry(WorkerRegistryContract):
 
 
 # What only the in-process adapters promise: bounded memory.
-
-
-async def test_slow_subscriber_loses_oldest_events_without_blocking_the_publisher() -> None:
-    bus = InMemoryEventBus(queue_size=2)
-    room = uuid.uuid4()
-    stream = await bus.subscribe(room)
-    events = [created(room, content=str(i)) for i in range(10)]
-
-    for event in events:
-        await bus.publish(event)
-
-    assert [await stream.next(0) for _ in range(3)] == [events[8], events[9], None]
 
 
 async def test_cache_keeps_at_most_the_configured_pages_per_user(clock: SteppingClock) -> None:

@@ -10,7 +10,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
-import msgspec
 import pytest
 import redis.asyncio as aioredis
 from redis.asyncio.retry import Retry
@@ -26,11 +25,10 @@ from adapters.redis import (
     RedisUserCache,
 )
 from adapters.redis.epoch import epoch_ms
-from adapters.redis.events import _PubSubStream
 from adapters.redis.outage import breaker_for
 from gemini_core.errors import ServiceUnavailable
 from gemini_core.model import User
-from gemini_core.ports import ChatroomPage, MessageEvent
+from gemini_core.ports import ChatroomPage
 from tests.contracts.otp_store import challenge
 from tests.support.server import free_port
 
@@ -41,6 +39,15 @@ PAGE = ChatroomPage(items=[], next_cursor=None)
 LATER = datetime(2030, 1, 2, tzinfo=UTC)
 
 Call = Callable[[aioredis.Redis], Awaitable[Any]]
+
+
+async def subscribe_once(client: aioredis.Redis) -> object:
+    bus = RedisEventBus(client, subscribe_timeout=0.5)
+    try:
+        return await bus.subscribe(USER.id)
+    finally:
+        await bus.aclose()
+
 
 # Every adapter method that talks to Redis, but the best-effort publish.
 CALLS: dict[str, Call] = {
@@ -57,7 +64,7 @@ CALLS: dict[str, Call] = {
         USER.id, 1, "p", PAGE, 60
     ),
     "chatroom_list_cache.invalidate": lambda c: RedisChatroomListCache(c).invalidate(USER.id),
-    "events.subscribe": lambda c: RedisEventBus(c, subscribe_timeout=0.5).subscribe(USER.id),
+    "events.subscribe": lambda c: subscribe_once(c),
 }
 
 
@@ -124,63 +131,6 @@ async def test_an_open_breaker_fails_fast_without_calling_redis(refused: aioredi
         await RedisRateLimiter(refused).blocked("k", 3)
 
     assert raised.value.__cause__ is None
-
-
-class FailingPubSub:
-    """A subscription whose connection fails under it."""
-
-    def __init__(self, error: Exception) -> None:
-        self.error = error
-        self.closed = False
-
-    async def get_message(self, **_: Any) -> dict[str, Any] | None:
-        raise self.error
-
-    async def aclose(self) -> None:
-        self.closed = True
-        raise self.error
-
-
-def stream_over(client: aioredis.Redis, pubsub: FailingPubSub) -> _PubSubStream:
-    decoder = RedisEventBus(client)._decoder
-    return _PubSubStream(client, pubsub, decoder)  # type: ignore[arg-type]
-
-
-@pytest.mark.parametrize(
-    "error", [RedisConnectionError("connection reset"), RedisTimeoutError("timed out")]
-)
-async def test_an_outage_under_a_stream_is_service_unavailable(
-    refused: aioredis.Redis, error: Exception
-) -> None:
-    pubsub = FailingPubSub(error)
-    stream = stream_over(refused, pubsub)
-
-    with pytest.raises(ServiceUnavailable) as on_next:
-        await stream.next(1.0)
-    with pytest.raises(ServiceUnavailable) as on_close:
-        await stream.close()
-
-    assert on_next.value.__cause__ is error
-    assert on_close.value.__cause__ is error
-    assert pubsub.closed
-    assert breaker_for(refused).is_open
-    # Closed is closed, whatever the connection did.
-    assert await stream.next(0) is None
-
-
-async def test_a_stream_still_reads_while_the_breaker_is_open(refused: aioredis.Redis) -> None:
-    event = MessageEvent(
-        type="message.delta", chatroom_id=USER.id, message_id=uuid.uuid4(), text="hi"
-    )
-
-    class OnePubSub(FailingPubSub):
-        async def get_message(self, **_: Any) -> dict[str, Any] | None:
-            return {"type": "message", "channel": b"c", "data": msgspec.msgpack.encode(event)}
-
-    breaker_for(refused).failed()
-    stream = stream_over(refused, OnePubSub(RedisConnectionError()))
-
-    assert await stream.next(1.0) == event
 
 
 def test_epoch_ms_counts_whole_milliseconds_from_the_epoch() -> None:

@@ -10,6 +10,7 @@ from adapters.memory.events import InMemoryEventBus
 from adapters.memory.leases import InMemoryLeases
 from adapters.memory.otp_store import InMemoryOtpStore
 from adapters.memory.rate_limiter import InMemoryRateLimiter
+from adapters.memory.stream_slots import InMemoryStreamSlots
 from adapters.memory.user_cache import InMemoryUserCache
 from adapters.memory.workers import InMemoryWorkerRegistry
 
@@ -19,6 +20,7 @@ __all__ = [
     "InMemoryLeases",
     "InMemoryOtpStore",
     "InMemoryRateLimiter",
+    "InMemoryStreamSlots",
     "InMemoryUserCache",
     "InMemoryWorkerRegistry",
 ]

@@ -15,6 +15,7 @@ from adapters.redis.health import RedisHealth
 from adapters.redis.leases import RedisLeases
 from adapters.redis.otp_store import RedisOtpStore
 from adapters.redis.rate_limiter import RedisRateLimiter
+from adapters.redis.stream_slots import RedisStreamSlots
 from adapters.redis.user_cache import RedisUserCache
 from adapters.redis.workers import RedisWorkerRegistry
 
@@ -25,6 +26,7 @@ __all__ = [
     "RedisLeases",
     "RedisOtpStore",
     "RedisRateLimiter",
+    "RedisStreamSlots",
     "RedisUserCache",
     "RedisWorkerRegistry",
 ]

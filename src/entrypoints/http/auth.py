@@ -11,7 +11,8 @@ from gemini_core.model import User
 from gemini_core.services import AuthService, Principal
 
 
-def _bearer_token(request: Request[Any, Any, Any]) -> str:
+def bearer_token(request: Request[Any, Any, Any]) -> str:
+    """The request's ``Authorization: Bearer`` token; ``Unauthorized`` without one."""
     header = request.headers.get("authorization")
     if not header:
         raise Unauthorized("an Authorization: Bearer token is required")
@@ -23,10 +24,10 @@ def _bearer_token(request: Request[Any, Any, Any]) -> str:
 
 async def current_user(request: Request[Any, Any, Any], auth: AuthService) -> User:
     """The user of the request's ``Authorization: Bearer`` token, or 401."""
-    return await auth.authenticate(_bearer_token(request))
+    return await auth.authenticate(bearer_token(request))
 
 
 async def current_principal(request: Request[Any, Any, Any], auth: AuthService) -> Principal:
     """``current_user`` with how and when the token's holder proved it, for
     routes that need recent proof."""
-    return await auth.identify(_bearer_token(request))
+    return await auth.identify(bearer_token(request))

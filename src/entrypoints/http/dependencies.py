@@ -15,6 +15,7 @@ from gemini_core.services import (
     AuthService,
     BillingService,
     ChatService,
+    EventStreams,
     QuotaService,
     ReadinessService,
     TierService,
@@ -24,6 +25,7 @@ from gemini_core.services import (
 INJECTED: dict[str, Any] = {
     "auth": AuthService,
     "chat": ChatService,
+    "streams": EventStreams,
     "quota": QuotaService,
     "tiers": TierService,
     "billing": BillingService,

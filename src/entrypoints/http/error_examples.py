@@ -18,7 +18,8 @@ from entrypoints.http.limits import (
 )
 from entrypoints.http.schemas import ErrorBody, ErrorEnvelope
 from gemini_core import errors as domain
-from gemini_core.services.chat import MAX_EVENT_STREAMS_PER_USER, MAX_ROOMS_PER_USER
+from gemini_core.services.chat import MAX_ROOMS_PER_USER
+from gemini_core.services.streams import MAX_EVENT_STREAMS_PER_USER
 
 _BAD_NUMBER = domain.ValidationFailed.for_field(
     "mobile_number", "is not a valid phone number; use the international form, e.g. +919876543210"
@@ -65,7 +66,11 @@ _BY_OPERATION: Mapping[str, Mapping[int, domain.DomainError]] = {
         400: domain.ValidationFailed.for_field("content", "must not be empty"),
         429: _QUOTA,
     },
-    "GET /chatroom/{room_id}/events": {**_ROOM, 429: _STREAMS},
+    "GET /chatroom/{room_id}/events": {
+        **_ROOM,
+        429: _STREAMS,
+        503: domain.StreamCapacityReached(),
+    },
     "POST /subscribe/pro": _BILLING,
     "POST /subscribe/portal": {**_BILLING, 409: domain.NoBillingAccount()},
     "POST /webhook/stripe": {400: domain.InvalidSignature(), 503: domain.BillingUnavailable()},

@@ -54,6 +54,7 @@ from entrypoints.http.schemas import (
     UserOut,
 )
 from gemini_core.ports import ChatroomCursor
+from gemini_core.services.live_stream import micros
 
 
 def _at(text: str) -> datetime:
@@ -203,12 +204,20 @@ def answer_of(operation: str) -> Any | None:
     return None if answer is None else json_value(answer)
 
 
+def _event_id(moment: str, step: int = 0) -> str:
+    """The id of an event about a change at ``moment`` (``step`` more for
+    later events of that same microsecond, as a stream makes them)."""
+    return str(micros(_at(moment)) + step)
+
+
 # Query, path and header parameters, by name.
 PARAMETERS: Mapping[str, Any] = {
     "room_id": f.ROOM_ID,
     "limit": 20,
     "cursor": ROOM_CURSOR,
     "before": f.PROMPT_ID,
+    # The pending reply's message.created, in the stream above.
+    "Last-Event-ID": _event_id(f.PROMPTED_AT, 1),
     "stripe-signature": (
         "t=1736934600,v1=5257a869e7ecebeda32affa62cdca3fa51cad7e77a0e56ff536d0ce8e108d8bd"
     ),
@@ -238,13 +247,21 @@ STRIPE_EVENT: Mapping[str, Any] = {
 
 def event_stream() -> str:
     """A stretch of ``/events`` while the model answers the prompt."""
-    frames = [": connected\n"]
-    frames += [f"event: message.created\ndata: {_line(m)}\n" for m in (PROMPT, PENDING_REPLY)]
+    frames = [": connected\nretry: 2000\n"]
+    frames += [
+        f"id: {_event_id(f.PROMPTED_AT, step)}\nevent: message.created\ndata: {_line(m)}\n"
+        for step, m in enumerate((PROMPT, PENDING_REPLY))
+    ]
     words = f.REPLY.split(". ")
     for index, part in enumerate(words):
         text = part + (". " if index < len(words) - 1 else "")
-        frames.append(f"event: message.delta\ndata: {_line({'id': f.REPLY_ID, 'text': text})}\n")
-    frames.append(f"event: message.completed\ndata: {_line(REPLY)}\n")
+        delta = _line({"id": f.REPLY_ID, "text": text})
+        frames.append(
+            f"id: {_event_id(f.PROMPTED_AT, 2 + index)}\nevent: message.delta\ndata: {delta}\n"
+        )
+    frames.append(
+        f"id: {_event_id(f.REPLIED_AT)}\nevent: message.completed\ndata: {_line(REPLY)}\n"
+    )
     return "\n".join(frames) + "\n"
 
 

@@ -45,6 +45,7 @@ from gemini_core.ports.chat import (
 )
 from gemini_core.ports.common import Clock, HealthCheck, Lease, UnitOfWork, UnitOfWorkFactory
 from gemini_core.ports.quota import DailyUsageRepository
+from gemini_core.ports.streams import StreamSlots
 from gemini_core.ports.workers import WorkerInfo, WorkerRegistry
 
 __all__ = [
@@ -80,6 +81,7 @@ __all__ = [
     "ProcessedEventRepository",
     "RateLimiter",
     "ReplyQueue",
+    "StreamSlots",
     "SubscriptionRepository",
     "SubscriptionSnapshot",
     "TokenClaims",

@@ -193,12 +193,14 @@ class TokenClaims(msgspec.Struct, frozen=True):
     """What a valid token says. ``auth_methods`` (OpenID's ``amr``: "otp"
     for a one-time code, "pwd" for a password) and ``auth_time`` say how and
     when its holder last proved who they are; tokens that predate them carry
-    none, which proves nothing."""
+    none, which proves nothing. ``expires_at`` is when the token stops
+    working (None: the issuer does not say)."""
 
     user_id: uuid.UUID
     token_version: int
     auth_methods: tuple[str, ...] = ()
     auth_time: datetime | None = None
+    expires_at: datetime | None = None
 
 
 class TokenIssuer(Protocol):

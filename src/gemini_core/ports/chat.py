@@ -207,13 +207,14 @@ reply's final state (the message carries it)."""
 
 class MessageEvent(msgspec.Struct, frozen=True, kw_only=True):
     """A live event of a chatroom; ``message`` is set on all but deltas,
-    which carry the new chunk in ``text``."""
+    which carry the new chunk in ``text`` and when it was made in ``at``."""
 
     type: MessageEventType
     chatroom_id: uuid.UUID
     message_id: uuid.UUID
     message: Message | None = None
     text: str | None = None
+    at: datetime | None = None
 
 
 class EventPublisher(Protocol):
@@ -225,11 +226,14 @@ class EventPublisher(Protocol):
 
 
 class EventStream(Protocol):
-    """One subscription to a chatroom's live events, in publishing order;
-    one that falls behind may lose some, which polling recovers."""
+    """One subscription to a chatroom's live events, in publishing order.
+    Events are never silently skipped: a stream that cannot deliver them all
+    (it fell its adapter's queue behind, or the subscription broke) is lost."""
 
     async def next(self, wait_seconds: float) -> MessageEvent | None:
-        """The next event, or None when ``wait_seconds`` pass without one."""
+        """The next event, or None when ``wait_seconds`` pass without one;
+        ``EventStreamLost`` once the stream is lost (the events it missed
+        are in the database)."""
         ...
 
     async def close(self) -> None:

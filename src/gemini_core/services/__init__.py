@@ -9,6 +9,7 @@ from gemini_core.services.otp_codes import OtpIssued
 from gemini_core.services.quota import QuotaService
 from gemini_core.services.replies import ReplyService
 from gemini_core.services.reply_failer import ReplyFailer
+from gemini_core.services.streams import EventStreams, LiveStream, StreamEvent
 from gemini_core.services.sweep import ReplySweeper
 from gemini_core.services.tiers import TierService
 from gemini_core.services.waiting import ReplyWatcher
@@ -17,6 +18,8 @@ __all__ = [
     "AuthService",
     "BillingService",
     "ChatService",
+    "EventStreams",
+    "LiveStream",
     "ModelBreaker",
     "OtpIssued",
     "Principal",
@@ -31,6 +34,7 @@ __all__ = [
     "RoomList",
     "Session",
     "SignupStarted",
+    "StreamEvent",
     "TierService",
     "WorkersAlive",
 ]

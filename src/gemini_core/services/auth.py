@@ -245,7 +245,12 @@ class AuthService:
         user = await self._cached_user(claims.user_id)
         if user is None or user.token_version != claims.token_version:
             raise Unauthorized("the access token has been revoked")
-        return Principal(user=user, auth_methods=claims.auth_methods, auth_time=claims.auth_time)
+        return Principal(
+            user=user,
+            auth_methods=claims.auth_methods,
+            auth_time=claims.auth_time,
+            expires_at=claims.expires_at,
+        )
 
     # -- internals --------------------------------------------------------
 

@@ -18,8 +18,6 @@ from gemini_core.ports import (
     ChatroomPage,
     Clock,
     EventPublisher,
-    EventStream,
-    EventSubscriber,
     MessageEvent,
     ReplyQueue,
     UnitOfWorkFactory,
@@ -27,7 +25,6 @@ from gemini_core.ports import (
 from gemini_core.services.chat_values import PromptAccepted, RoomList, prompt_and_reply
 from gemini_core.services.quota import QuotaService
 from gemini_core.services.reply_failer import ReplyFailer
-from gemini_core.services.stream_limits import StreamLimits
 from gemini_core.text import check_text
 from gemini_core.utc import seconds_until
 
@@ -38,7 +35,6 @@ logger = logging.getLogger(__name__)
 LIST_CACHE_TTL_SECONDS = 300.0
 LIST_CACHE_JITTER = 0.10
 MAX_ROOMS_PER_USER = 500
-MAX_EVENT_STREAMS_PER_USER = 10
 
 
 def _clean(text: str, field: str, maximum: int, *, strip: bool) -> str:
@@ -52,8 +48,8 @@ def _clean(text: str, field: str, maximum: int, *, strip: bool) -> str:
 
 
 class ChatService:
-    """Chatrooms (``max_rooms`` a user at most), their history, prompts sent to
-    the model, and live events (``max_event_streams`` open a user at most)."""
+    """Chatrooms (``max_rooms`` a user at most), their history, and prompts
+    sent to the model (their live events: ``EventStreams``)."""
 
     def __init__(
         self,
@@ -63,26 +59,22 @@ class ChatService:
         quota: QuotaService,
         queue: ReplyQueue,
         events: EventPublisher,
-        subscriber: EventSubscriber,
         failer: ReplyFailer,
         clock: Clock,
         cache_ttl_seconds: float = LIST_CACHE_TTL_SECONDS,
         jitter: Callable[[], float] = random.random,
         max_rooms: int = MAX_ROOMS_PER_USER,
-        max_event_streams: int = MAX_EVENT_STREAMS_PER_USER,
     ) -> None:
         self._uow = uow
         self._cache = cache
         self._quota = quota
         self._queue = queue
         self._events = events
-        self._subscriber = subscriber
         self._failer = failer
         self._clock = clock
         self._cache_ttl = cache_ttl_seconds
         self._jitter = jitter
         self._max_rooms = max_rooms
-        self._streams = StreamLimits(max_event_streams)
 
     # -- rooms ------------------------------------------------------------
 
@@ -193,12 +185,6 @@ class ChatService:
             older = page[-1].id
         page.reverse()
         return page, older
-
-    async def subscribe(self, user_id: uuid.UUID, room_id: uuid.UUID) -> EventStream:
-        """Live events of the user's room, from now on; ``NotFound`` when it
-        is not theirs, ``TooManyStreams`` when they hold the limit open."""
-        room = await self.require_room(user_id, room_id)
-        return await self._streams.open(user_id, lambda: self._subscriber.subscribe(room.id))
 
     async def require_room(self, user_id: uuid.UUID, room_id: uuid.UUID) -> Chatroom:
         """The user's room; ``NotFound`` when it is not theirs or does not exist."""

@@ -205,6 +205,7 @@ class ReplyService:
                     chatroom_id=reply.chatroom_id,
                     message_id=reply.id,
                     text=text,
+                    at=self._clock.now(),
                 )
             )
 

@@ -34,8 +34,10 @@ class SignupStarted(msgspec.Struct, frozen=True):
 
 
 class Principal(msgspec.Struct, frozen=True):
-    """The user a token speaks for, and how and when they last proved it."""
+    """The user a token speaks for, how and when they last proved it, and
+    when the token expires (None: never said)."""
 
     user: User
     auth_methods: tuple[str, ...] = ()
     auth_time: datetime | None = None
+    expires_at: datetime | None = None

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import uuid
 
-from gemini_core.errors import NotFound
+from gemini_core.errors import EventStreamLost, NotFound
 from gemini_core.model import Message, MessageStatus
-from gemini_core.ports import EventSubscriber, UnitOfWorkFactory
+from gemini_core.ports import EventStream, EventSubscriber, UnitOfWorkFactory
 
 RECHECK_SECONDS = 5.0
 
@@ -25,20 +25,26 @@ class ReplyWatcher:
         reply = await self._own_message(user_id, reply_id)
         if reply.status is not MessageStatus.PENDING:
             return reply
-        stream = await self._subscriber.subscribe(reply.chatroom_id)
-        try:
-            # Read again after subscribing (the reply may have ended in
-            # between), and whenever the room is quiet for a while: live
-            # events are best effort, the stored reply is the truth.
-            reply = await self._own_message(user_id, reply_id)
-            while reply.status is MessageStatus.PENDING:
-                event = await stream.next(RECHECK_SECONDS)
-                if event is None:
-                    reply = await self._own_message(user_id, reply_id)
-                elif event.message_id == reply_id and event.message is not None:
-                    reply = event.message
-        finally:
-            await stream.close()
+        while True:
+            stream = await self._subscriber.subscribe(reply.chatroom_id)
+            try:
+                return await self._watch(stream, user_id, reply_id)
+            except EventStreamLost:
+                continue  # subscribe again; the stored reply is read first
+            finally:
+                await stream.close()
+
+    async def _watch(self, stream: EventStream, user_id: uuid.UUID, reply_id: uuid.UUID) -> Message:
+        # Read again after subscribing (the reply may have ended in between),
+        # and whenever the room is quiet for a while: live events are best
+        # effort, the stored reply is the truth.
+        reply = await self._own_message(user_id, reply_id)
+        while reply.status is MessageStatus.PENDING:
+            event = await stream.next(RECHECK_SECONDS)
+            if event is None:
+                reply = await self._own_message(user_id, reply_id)
+            elif event.message_id == reply_id and event.message is not None:
+                reply = event.message
         return reply
 
     async def _own_message(self, user_id: uuid.UUID, message_id: uuid.UUID) -> Message:

@@ -5,12 +5,16 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.sqlalchemy.repositories.dialect import dialect_insert
 from adapters.sqlalchemy.tables import processed_events, subscriptions
 from gemini_core.model import Subscription, SubscriptionStatus
+
+# Read on every prompt (the tier): built once.
+_GET = subscriptions.select().where(subscriptions.c.user_id == sa.bindparam("user_id"))
 
 
 def _subscription(row: RowMapping) -> Subscription:
@@ -30,8 +34,7 @@ class SqlSubscriptionRepository:
         self._conn = conn
 
     async def get(self, user_id: uuid.UUID) -> Subscription | None:
-        stmt = subscriptions.select().where(subscriptions.c.user_id == user_id)
-        row = (await self._conn.execute(stmt)).first()
+        row = (await self._conn.execute(_GET, {"user_id": user_id})).first()
         return _subscription(row._mapping) if row else None
 
     async def get_for_update(self, user_id: uuid.UUID) -> Subscription | None:

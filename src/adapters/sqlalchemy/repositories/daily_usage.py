@@ -2,14 +2,36 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from adapters.sqlalchemy.repositories.dialect import dialect_insert
+from adapters.sqlalchemy.repositories.dialect import dialect_insert_for
 from adapters.sqlalchemy.tables import daily_usage
+
+
+@functools.cache
+def _take(dialect: str, *, limited: bool) -> Any:
+    """One statement, built once per dialect (it runs on every prompt): the
+    day's first prompt inserts the row; later ones lock it and count only
+    while under the limit. PostgreSQL evaluates the WHERE on the newest
+    committed count, after waiting for any transaction that holds the row;
+    SQLite has one writer at a time."""
+    insert = dialect_insert_for(dialect, daily_usage).values(
+        # (Not named after the columns: an INSERT reserves those names.)
+        user_id=sa.bindparam("for_user_id"),
+        day=sa.bindparam("for_day"),
+        used=1,
+    )
+    return insert.on_conflict_do_update(
+        index_elements=[daily_usage.c.user_id, daily_usage.c.day],
+        set_={"used": daily_usage.c.used + 1},
+        where=daily_usage.c.used < sa.bindparam("limit") if limited else None,
+    ).returning(daily_usage.c.used)
 
 
 class SqlDailyUsageRepository:
@@ -19,17 +41,9 @@ class SqlDailyUsageRepository:
     async def take(self, user_id: uuid.UUID, day: date, limit: int | None) -> int | None:
         if limit is not None and limit < 1:
             return None  # the insert below would count a first prompt
-        insert = dialect_insert(self._conn, daily_usage).values(user_id=user_id, day=day, used=1)
-        # One statement: the day's first prompt inserts the row; later ones
-        # lock it and count only while under the limit. PostgreSQL evaluates
-        # the WHERE on the newest committed count, after waiting for any
-        # transaction that holds the row; SQLite has one writer at a time.
-        stmt = insert.on_conflict_do_update(
-            index_elements=[daily_usage.c.user_id, daily_usage.c.day],
-            set_={"used": daily_usage.c.used + 1},
-            where=None if limit is None else daily_usage.c.used < limit,
-        ).returning(daily_usage.c.used)
-        used = (await self._conn.execute(stmt)).scalar_one_or_none()
+        stmt = _take(self._conn.dialect.name, limited=limit is not None)
+        params = {"for_user_id": user_id, "for_day": day, "limit": limit}
+        used = (await self._conn.execute(stmt, params)).scalar_one_or_none()
         return None if used is None else int(used)
 
     async def give_back(self, user_id: uuid.UUID, day: date) -> bool:

@@ -15,6 +15,9 @@ from adapters.sqlalchemy.tables import users
 from gemini_core.errors import MobileTaken
 from gemini_core.model import User
 
+# Read on every request whose user is not cached: built once.
+_GET = users.select().where(users.c.id == sa.bindparam("user_id"))
+
 
 def _user(row: RowMapping) -> User:
     return User(
@@ -55,7 +58,7 @@ class SqlUserRepository:
             raise MobileTaken()
 
     async def get(self, user_id: uuid.UUID) -> User | None:
-        row = (await self._conn.execute(users.select().where(users.c.id == user_id))).first()
+        row = (await self._conn.execute(_GET, {"user_id": user_id})).first()
         return _user(row._mapping) if row else None
 
     async def get_by_mobile(self, mobile_number: str) -> User | None:

@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncGenerator
 from typing import Annotated, Any
 
-import msgspec
-from litestar import Controller, Response, delete, get, patch, post
+from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.datastructures import ResponseHeader
 from litestar.di import Provide
-from litestar.params import Parameter
+from litestar.openapi.spec import OpenAPIType
+from litestar.params import HeaderParameter, Parameter
 from litestar.response import ServerSentEvent
-from litestar.response.sse import ServerSentEventMessage
 
-from entrypoints.http.auth import current_user
+from entrypoints.http.auth import bearer_token, current_user
 from entrypoints.http.bodies import ChatroomIn, MessageIn
 from entrypoints.http.cursors import ChatroomCursors, decode_message_cursor
+from entrypoints.http.event_frames import event_frames
 from entrypoints.http.limits import MESSAGE_MAX_BODY
 from entrypoints.http.openapi import errors, rate_limit_response_headers
 from entrypoints.http.rate_limit import rate_limit_headers
@@ -33,14 +32,10 @@ from entrypoints.http.schemas import (
 )
 from gemini_core.errors import ValidationFailed
 from gemini_core.model import User
-from gemini_core.ports import MessageEvent
-from gemini_core.services import ChatService
+from gemini_core.services import ChatService, EventStreams
+from gemini_core.services.streams import EVENT_ID_PATTERN
 
 PageLimit = Annotated[int, Parameter(ge=1, le=100, description="page size, 1-100")]
-# Seconds between keep-alive comments on an idle event stream, so proxies
-# do not cut it and a gone client is noticed.
-KEEPALIVE_SECONDS = 15.0
-_json = msgspec.json.Encoder()
 
 
 def parse_id(raw: str, field: str = "chatroom_id") -> uuid.UUID:
@@ -48,12 +43,6 @@ def parse_id(raw: str, field: str = "chatroom_id") -> uuid.UUID:
         return uuid.UUID(raw)
     except ValueError:
         raise ValidationFailed.for_field(field, "must be a UUID") from None
-
-
-def event_payload(event: MessageEvent) -> bytes:
-    if event.message is not None:
-        return _json.encode(MessageOut.of(event.message))
-    return _json.encode({"id": str(event.message_id), "text": event.text or ""})
 
 
 class ChatroomController(Controller):
@@ -212,28 +201,39 @@ class ChatroomController(Controller):
         "/{room_id:str}/events",
         summary="Live message events (text/event-stream)",
         description=(
-            "Server-sent events of the room's messages: `event:` names the change, "
-            "`data:` carries the message (a `MessageOut`). Comments keep an idle stream "
-            "alive. 429 `too_many_streams` past the streams a user may hold open."
+            "Server-sent events of the room's messages: `id:` is resumable, `event:` "
+            "names the change, `data:` carries the message (a `MessageOut`). Comments "
+            "keep an idle stream alive. Reconnecting with `Last-Event-ID` first sends "
+            "what changed since. The stream ends when the token is revoked or expires. "
+            "429 `too_many_streams` past the streams a user may hold open; 503 when this "
+            "server holds all it can."
         ),
         media_type="text/event-stream",
         responses=errors(400, 401, 404, 429, 503),
     )
-    async def events(self, room_id: str, chat: ChatService, user: User) -> ServerSentEvent:
-        stream = await chat.subscribe(user.id, parse_id(room_id))
-
-        async def frames() -> AsyncGenerator[ServerSentEventMessage, Any]:
-            try:
-                yield ServerSentEventMessage(comment="connected")
-                while True:
-                    event = await stream.next(KEEPALIVE_SECONDS)
-                    if event is None:
-                        yield ServerSentEventMessage(comment="keep-alive")
-                        continue
-                    yield ServerSentEventMessage(
-                        event=event.type, data=event_payload(event).decode()
-                    )
-            finally:
-                await stream.close()
-
-        return ServerSentEvent(frames())
+    async def events(
+        self,
+        room_id: str,
+        streams: EventStreams,
+        request: Request[Any, Any, Any],
+        user: User,
+        last_event_id: Annotated[
+            str | None,
+            HeaderParameter(
+                name="Last-Event-ID",
+                description=(
+                    "The `id:` of the last event received: the stream first sends the "
+                    "state of the room's messages that changed since (browsers send it "
+                    "when they reconnect)"
+                ),
+                pattern=EVENT_ID_PATTERN,
+                required=False,
+                # Absent, never null: a header has no null value to send.
+                schema_extra={"one_of": None, "type": OpenAPIType.STRING},
+            ),
+        ] = None,
+    ) -> ServerSentEvent:
+        # ``user`` (resolved first) answers a bad token with 401 before the
+        # room id is read; the stream keeps the token to re-check it.
+        stream = await streams.open(bearer_token(request), parse_id(room_id), after=last_event_id)
+        return ServerSentEvent(event_frames(stream))
