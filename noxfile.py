@@ -32,6 +32,7 @@ def typecheck(session: nox.Session) -> None:
     session.install("-e", ".[test]", "mypy>=1.11")
     session.run("mypy", "--strict", "src")
     session.run("mypy", "--strict", "tools")
+    session.run("mypy", "--strict", "bench/soak")
 
 
 @nox.session(python=PYTHON)
