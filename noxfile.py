@@ -1,4 +1,5 @@
-"""Sessions: `nox` runs tests, lint and typecheck; `nox -s bench` benchmarks."""
+"""Sessions: `nox` runs tests, lint and typecheck; `nox -s bench` benchmarks;
+`nox -s soak` injects faults under load and checks that nothing is lost."""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ def typecheck(session: nox.Session) -> None:
     session.install("-e", ".[test]", "mypy>=1.11")
     session.run("mypy", "--strict", "src")
     session.run("mypy", "--strict", "tools")
+    session.run("mypy", "--strict", "bench/soak")
 
 
 @nox.session(python=PYTHON)
@@ -62,3 +64,16 @@ def bench(session: nox.Session) -> None:
     """
     session.install("-e", ".")
     session.run("python", "-m", "bench.run", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def soak(session: nox.Session) -> None:
+    """Two API and two worker processes on PostgreSQL (127.0.0.1) and a
+    throwaway redis-server under load and faults; exits 1 on any loss (not
+    in the default run).
+
+    `nox -s soak` is the full run (240 s of load, then the drain); `nox -s soak -- --quick`
+    (about 80 s in all) runs in CI. Needs redis-server on PATH.
+    """
+    session.install("-e", ".")
+    session.run("python", "-m", "bench.soak", *session.posargs)

@@ -214,6 +214,7 @@ def _register_services(registry: punq.Container, settings: Settings, clock: Cloc
         system_instruction=settings.system_instruction or None,
         history_budget_chars=settings.history_budget_chars,
         breaker=_model_breaker(settings, clock),
+        write_patience_seconds=settings.reply_write_patience,
     )
     registry.register(
         ReplySweeper,

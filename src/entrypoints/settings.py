@@ -155,6 +155,7 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], object]]] = {
     "RECLAIM_INTERVAL": ("reclaim_interval", _float),
     "REPLY_REQUEUE_AFTER": ("reply_requeue_after", _float),
     "REPLY_FAIL_AFTER": ("reply_fail_after", _float),
+    "REPLY_WRITE_PATIENCE": ("reply_write_patience", _float),
     "SWEEP_INTERVAL": ("sweep_interval", _float),
     "WORKER_HEARTBEAT_INTERVAL": ("worker_heartbeat_interval", _float),
     "MODEL_BREAKER_FAILURES": ("model_breaker_failures", _int(0)),

@@ -100,6 +100,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # ...and one pending this long is failed, its quota given back; must
     # exceed REPLY_DEADLINE_SECONDS.
     reply_fail_after: float = 900.0
+    # A reply's final write rides out a database outage this long (a
+    # PostgreSQL restart, a failover); then the reply is left to be
+    # delivered again.
+    reply_write_patience: float = 30.0
     sweep_interval: float = 30.0
     # Each worker's heartbeat; a beat lives three intervals.
     worker_heartbeat_interval: float = 5.0

@@ -100,7 +100,9 @@ async def _serve_replies(
             queue.broker,
             max_async_tasks=in_flight,
             ack_type=AcknowledgeType.WHEN_SAVED,
-            wait_tasks_timeout=settings.reply_deadline_seconds + 5,
+            # A reply in flight may take its deadline, then ride out a
+            # database outage for its final write.
+            wait_tasks_timeout=settings.reply_deadline_seconds + settings.reply_write_patience + 5,
             propagate_exceptions=False,
             run_startup=False,  # consuming_replies starts the broker
         )

@@ -73,6 +73,21 @@ class EventBusContract:
         assert [await stream.next(WAIT) for _ in events] == events
         await stream.close()
 
+    async def test_events_published_together_arrive_in_order_in_their_rooms(
+        self, bus: EventBus
+    ) -> None:
+        room, other = uuid.uuid4(), uuid.uuid4()
+        here, there = await bus.subscribe(room), await bus.subscribe(other)
+        try:
+            events = [created(room, "a"), created(other, "b"), created(room, "c")]
+            await bus.publish_all(events)
+            assert [await here.next(WAIT), await here.next(WAIT)] == [events[0], events[2]]
+            assert await there.next(WAIT) == events[1]
+            assert await here.next(0.2) is None
+        finally:
+            await here.close()
+            await there.close()
+
     async def test_other_chatrooms_events_are_not_received(self, bus: EventBus) -> None:
         room, other = uuid.uuid4(), uuid.uuid4()
         stream = await bus.subscribe(room)

@@ -13,6 +13,7 @@ import pytest
 from adapters.jwt_tokens import JwtTokenIssuer
 from entrypoints.http.app import create_app
 from entrypoints.http.event_frames import comment
+from gemini_core.services.streams import MAX_EVENT_STREAMS_PER_USER
 from tests.support.api import assert_error, login, make_settings
 from tests.support.fakes import FakeClock, cheap_hasher
 from tests.support.rooms import new_room
@@ -182,3 +183,34 @@ async def test_the_stream_needs_the_rooms_owner(tmp_path: Path) -> None:
         room = await new_room(client, owner, "x")
         response = await client.get(f"/chatroom/{room}/events", headers=other)
         assert_error(response, 404, "not_found")
+
+
+async def test_clients_that_hang_up_before_the_first_frame_give_their_places_back(
+    tmp_path: Path,
+) -> None:
+    # Litestar may cancel a stream's body before its generator ever starts
+    # (the client is gone at once); the place must come back all the same.
+    app = create_app(make_settings(tmp_path), hasher=cheap_hasher())
+    async with serving(app) as base, httpx.AsyncClient(base_url=base, timeout=10) as client:
+        headers = await login(client)
+        path = f"/chatroom/{await new_room(client, headers)}/events"
+        host, port = base.removeprefix("http://").split(":")
+        request = (
+            f"GET {path} HTTP/1.1\r\nHost: {host}\r\n"
+            f"Authorization: {headers['Authorization']}\r\n\r\n"
+        ).encode()
+        for _ in range(MAX_EVENT_STREAMS_PER_USER + 3):
+            _reader, writer = await asyncio.open_connection(host, int(port))
+            writer.write(request)
+            await writer.drain()
+            writer.close()  # gone before the server answers
+            await writer.wait_closed()
+
+        async def a_stream_opens() -> bool:
+            async with client.stream("GET", path, headers=headers) as stream:
+                return stream.status_code == 200
+
+        deadline = asyncio.get_running_loop().time() + 10
+        while not await a_stream_opens():
+            assert asyncio.get_running_loop().time() < deadline, "the places never came back"
+            await asyncio.sleep(0.2)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 
 from gemini_core.event_queue import QueuedEventStream
 from gemini_core.ports import EventStream, MessageEvent
@@ -27,6 +28,10 @@ class InMemoryEventBus:
     async def publish(self, event: MessageEvent) -> None:
         for stream in tuple(self._streams.get(event.chatroom_id, ())):
             stream.offer(event)
+
+    async def publish_all(self, events: Sequence[MessageEvent]) -> None:
+        for event in events:
+            await self.publish(event)
 
     async def subscribe(self, chatroom_id: uuid.UUID) -> EventStream:
         stream = QueuedEventStream(self._queue_size, self._unsubscribe)

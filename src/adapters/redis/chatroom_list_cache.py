@@ -18,6 +18,13 @@ local generation = redis.call('GET', KEYS[1]) or '0'
 return {generation, redis.call('GET', ARGV[1] .. generation .. ':' .. ARGV[2])}
 """
 
+# INCR and EXPIRE in one command: what a MULTI/EXEC pipeline did, without
+# building a redis-py pipeline on every write.
+_BUMP = """
+redis.call('INCR', KEYS[1])
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+"""
+
 GENERATION_TTL_SECONDS = 7 * 24 * 3600
 
 
@@ -46,6 +53,7 @@ class RedisChatroomListCache:
         self._prefix = prefix
         self._generation_ttl = generation_ttl_seconds
         self._lookup = client.register_script(_LOOKUP)
+        self._bump = client.register_script(_BUMP)
         self._encoder = msgspec.msgpack.Encoder()
         self._decoder = msgspec.msgpack.Decoder(ChatroomPage)
 
@@ -79,7 +87,4 @@ class RedisChatroomListCache:
     @unavailable_on_outage
     async def invalidate(self, user_id: uuid.UUID) -> None:
         key = f"{self._user_prefix(user_id)}gen"
-        async with self._client.pipeline(transaction=True) as pipe:
-            pipe.incr(key)
-            pipe.expire(key, self._generation_ttl)
-            await pipe.execute()
+        await self._bump(keys=[key], args=[self._generation_ttl])

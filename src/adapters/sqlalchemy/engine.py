@@ -17,6 +17,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from adapters.sqlalchemy.restarts import survive_restarts
+
 
 def normalize_database_url(url: str) -> str:
     """Accept ``postgres://`` and ``postgresql://`` as well as the explicit
@@ -37,13 +39,18 @@ def create_engine(
     a prompt's CPU in the profile, and a backend start on the server each
     time). Past the pool, a transaction waits up to 5 s for a connection."""
     url = normalize_database_url(url)
-    if make_url(url).get_backend_name() == "sqlite":
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(url, echo=echo)
-    return create_async_engine(
+    psycopg = parsed.get_driver_name() == "psycopg"
+    engine = create_async_engine(
         url,
         pool_size=pool_size,
         max_overflow=max_overflow,
-        pool_pre_ping=True,
+        # psycopg's connections are checked without a round trip
+        # (restarts.py); another driver (a URL that names one) keeps
+        # SQLAlchemy's ping.
+        pool_pre_ping=not psycopg,
         pool_timeout=5,
         echo=echo,
         hide_parameters=True,
@@ -52,6 +59,9 @@ def create_engine(
         # Times come back in UTC (tables.UTCDateTime relies on it).
         connect_args={"connect_timeout": 5, "options": "-c TimeZone=UTC"},
     )
+    if psycopg:
+        survive_restarts(engine)
+    return engine
 
 
 def _sqlite_engine(url: str, *, echo: bool) -> AsyncEngine:

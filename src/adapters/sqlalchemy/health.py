@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.sqlalchemy.restarts import begin_transaction
 from gemini_core.errors import ServiceUnavailable
 
 
@@ -18,7 +19,13 @@ class DatabaseHealth:
 
     async def check(self) -> None:
         try:
-            async with self._engine.connect() as conn:
+            # Through begin_transaction, so readiness, too, takes a restart
+            # of the server in its stride (a closed pooled connection is
+            # replaced, not reported).
+            conn = await begin_transaction(self._engine)
+            try:
                 await conn.execute(text("SELECT 1"))
+            finally:
+                await conn.close()
         except Exception as exc:
             raise ServiceUnavailable("the database is unavailable") from exc

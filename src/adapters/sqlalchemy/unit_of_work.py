@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from types import TracebackType
-from typing import Self
+from typing import Self, cast
 
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
@@ -19,6 +19,7 @@ from adapters.sqlalchemy.repositories import (
     SqlSubscriptionRepository,
     SqlUserRepository,
 )
+from adapters.sqlalchemy.restarts import FirstStatementRetried, begin_transaction
 from gemini_core.errors import ServiceUnavailable
 
 
@@ -73,18 +74,18 @@ class SqlUnitOfWork:
         self._engine = engine
         self._autocommit = autocommit
         self._conn: AsyncConnection | None = None
+        self._retrying: FirstStatementRetried | None = None
 
     async def __aenter__(self) -> Self:
         with _unavailable_on_outage():
-            conn = await self._engine.connect()
-            try:
-                await conn.begin()
-            except BaseException:
-                # Hand the connection back (or drop it) rather than leak it.
-                with contextlib.suppress(Exception):
-                    await conn.close()
-                raise
+            conn = await begin_transaction(self._engine)
         self._conn = conn
+        if self._autocommit:
+            # No BEGIN went first to find a connection the server closed:
+            # the first statement does (restarts.py). Repositories only
+            # execute statements and read the dialect, which it passes on.
+            self._retrying = FirstStatementRetried(self._engine, conn)
+            conn = cast(AsyncConnection, self._retrying)
         self.users = SqlUserRepository(conn)
         self.chatrooms = SqlChatroomRepository(conn)
         self.messages = SqlMessageRepository(conn)
@@ -107,6 +108,8 @@ class SqlUnitOfWork:
         conn, self._conn = self._conn, None
         if conn is None:
             return
+        if self._retrying is not None:
+            conn, self._retrying = self._retrying.conn, None  # the one it ended on
         try:
             with _unavailable_on_outage():
                 # Rolls back whatever was not committed; a no-op after commit().

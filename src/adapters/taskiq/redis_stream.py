@@ -19,6 +19,10 @@ unacknowledged only after it has read a new one, and its listen loop ends
   exactly the entries still waiting or being worked on), retries an
   acknowledgement that Redis was not there to take, and caps the stream at
   ``maxlen`` entries (approximate) as a last bound;
+- acknowledges only a run that returned, that is a reply whose final write
+  committed (or that had nothing to do): a run that raised leaves its
+  entry unacknowledged and stops renewing it, so another worker reclaims
+  it after ``redeliver_after`` (``UnfinishedRuns``);
 - blocks on XREADGROUP for at most ``xread_block`` ms, so a stop request is
   noticed quickly.
 """
@@ -41,6 +45,7 @@ from taskiq import AckableMessage, BrokerMessage
 from taskiq_redis import RedisStreamBroker
 
 from adapters.taskiq.outage import Outage
+from adapters.taskiq.unfinished import UnfinishedRuns
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +55,7 @@ OUTAGE_ERRORS = (RedisConnectionError, RedisTimeoutError, OSError)
 LISTEN_ERRORS = (RedisError, OSError)
 RENEWALS_PER_SILENCE = 5
 SCAN_BATCH = 1000
-Entry = tuple[str, bytes]
+Entry = tuple[str, bytes]  # (entry id, the task message)
 
 
 def _text(value: str | bytes) -> str:
@@ -101,6 +106,8 @@ class ReclaimingRedisStreamBroker(RedisStreamBroker):
         self._outage = Outage()
         self._renew_now = asyncio.Event()
         self._renewer: asyncio.Task[None] | None = None
+        self._unfinished = UnfinishedRuns()
+        self.add_middlewares(self._unfinished)
         self._kicker: Redis | None = None
 
     @property
@@ -143,9 +150,13 @@ class ReclaimingRedisStreamBroker(RedisStreamBroker):
             approximate=self.approximate,
         )
 
-    def _ack_generator(self, id: str, queue_name: str) -> Callable[[], Awaitable[None]]:
+    def _ack_generator(
+        self, id: str, queue_name: str, task_id: str | None = None
+    ) -> Callable[[], Awaitable[None]]:
         async def ack() -> None:
-            self._claimed.discard(id)
+            self._claimed.discard(id)  # no longer renewed
+            if task_id is not None and self._unfinished.leave(task_id, id, self.idle_timeout):
+                return
             try:
                 async with Redis(connection_pool=self.connection_pool) as conn:
                     await self._acknowledge(conn, id)
@@ -174,13 +185,18 @@ class ReclaimingRedisStreamBroker(RedisStreamBroker):
                         await self._fetch(conn, buffered)
                         continue
                     entry_id, data = buffered.popleft()
-                    yield AckableMessage(
-                        data=data, ack=self._ack_generator(id=entry_id, queue_name=self.queue_name)
-                    )
+                    ack = self._ack_generator(entry_id, self.queue_name, self._task_id(data))
+                    yield AckableMessage(data=data, ack=ack)
         finally:
             # Read but never started here: leave them to the reclaim.
             for entry_id, _ in buffered:
                 self._claimed.discard(entry_id)
+
+    def _task_id(self, data: bytes) -> str | None:
+        try:
+            return self.formatter.loads(data).task_id
+        except Exception:
+            return None  # not a task: the receiver says so and acknowledges it
 
     async def _fetch(self, conn: Redis, into: deque[Entry]) -> None:
         """Reclaim (when due) and read new entries into ``into``, waiting
@@ -240,7 +256,10 @@ class ReclaimingRedisStreamBroker(RedisStreamBroker):
             start, claimed = result[0], result[1]
             for entry_id, fields in claimed:
                 if fields:  # else trimmed away meanwhile; nothing to run
-                    logger.warning("reclaimed reply task %s left by a stopped worker", entry_id)
+                    logger.warning(
+                        "reclaimed reply task %s, left by a stopped worker or unfinished",
+                        _text(entry_id),
+                    )
                     self._hold(into, _text(entry_id), fields)
             if _text(start) == "0-0" or len(into) >= self._room():
                 return

@@ -10,8 +10,10 @@ Litestar's ``ServerSentEventMessage`` writes an empty ``data:`` line unless
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
+from typing import Any
 
 import msgspec
+from litestar import Request
 from litestar.response.sse import ServerSentEventMessage
 
 from entrypoints.http.schemas import MessageOut
@@ -35,6 +37,23 @@ def event_payload(event: MessageEvent) -> bytes:
 
 def comment(text: str, *, retry: int | None = None) -> ServerSentEventMessage:
     return ServerSentEventMessage(comment=text, data=None, retry=retry)
+
+
+def closing_after_response(request: Request[Any, Any, Any], stream: LiveStream) -> None:
+    """Have ``close_streams_of`` close ``stream`` when the response is done.
+
+    ``event_frames`` closes its stream when it ends, but Litestar cancels a
+    streaming body whose client is already gone before the generator's
+    first step, and a generator that never started runs no ``finally``: the
+    stream's place would stay taken."""
+    request.state.live_streams = [*request.state.get("live_streams", ()), stream]
+
+
+async def close_streams_of(request: Request[Any, Any, Any]) -> None:
+    """The route's ``after_response`` hook: close what the request opened
+    (a no-op for a stream that its frames closed already)."""
+    for stream in request.state.get("live_streams", ()):
+        await stream.close()
 
 
 async def event_frames(stream: LiveStream) -> AsyncGenerator[ServerSentEventMessage, None]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from datetime import datetime
 from typing import Literal, Protocol
 
@@ -222,6 +222,11 @@ class EventPublisher(Protocol):
 
     async def publish(self, event: MessageEvent) -> None:
         """Best effort: a lost live event is recovered by polling."""
+        ...
+
+    async def publish_all(self, events: Sequence[MessageEvent]) -> None:
+        """``publish`` each of ``events``, in order, at once (one round trip
+        where the adapter can); best effort like ``publish``."""
         ...
 
 

@@ -206,15 +206,17 @@ class ChatService:
         prompt, reply = prompt_and_reply(user_id, room_id, text, now)
         quota = await self._store_prompt(user_id, room_id, prompt, reply, now)
         await self._invalidate(user_id)
-        for message in (prompt, reply):
-            await self._events.publish(
+        await self._events.publish_all(
+            [
                 MessageEvent(
                     type="message.created",
                     chatroom_id=room_id,
                     message_id=message.id,
                     message=message,
                 )
-            )
+                for message in (prompt, reply)
+            ]
+        )
         reply = await self._enqueue(reply)
         resets_in = seconds_until(quota.resets_at, self._clock.now())
         return PromptAccepted(message=prompt, reply=reply, quota=quota, quota_resets_in=resets_in)

@@ -22,6 +22,7 @@ from gemini_core.ports import (
     UnitOfWorkFactory,
 )
 from gemini_core.services.model_breaker import ModelBreaker
+from gemini_core.services.patience import DEFAULT_WRITE_PATIENCE_SECONDS, patiently
 from gemini_core.services.reply_failer import ReplyFailer
 from gemini_core.text import storable
 
@@ -77,6 +78,7 @@ class ReplyService:
         history_max_messages: int = DEFAULT_HISTORY_MAX_MESSAGES,
         max_deliveries: int = DEFAULT_MAX_DELIVERIES,
         breaker: ModelBreaker | None = None,
+        write_patience_seconds: float = DEFAULT_WRITE_PATIENCE_SECONDS,
     ) -> None:
         self._uow = uow
         self._model = model
@@ -88,6 +90,7 @@ class ReplyService:
         self._max_messages = history_max_messages
         self._max_deliveries = max_deliveries
         self._breaker = breaker
+        self._patience = write_patience_seconds
 
     async def generate(self, reply_id: uuid.UUID) -> ReplyOutcome:
         """Produce the reply. Idempotent: a reply that is gone or already
@@ -95,6 +98,12 @@ class ReplyService:
         lands. A reply delivered more than ``max_deliveries`` times fails
         without calling the model (a task that keeps crashing its worker),
         and so does one that arrives while the model breaker is open.
+
+        The final write (completed or failed) rides out a database outage
+        of up to ``write_patience_seconds``; past that it raises
+        ``ServiceUnavailable`` with the reply still pending, for the queue
+        to deliver again (the queue acknowledges a reply only once this
+        returns).
 
         Each call ends with one INFO line: the reply, its outcome
         (completed, failed or skipped; interrupted when an error ended the
@@ -152,7 +161,12 @@ class ReplyService:
         return answer
 
     async def _fail(self, run: _Run, reply: Message, reason: str) -> None:
-        if await self._failer.fail(reply, reason):
+        failed = await patiently(
+            lambda: self._failer.fail(reply, reason),
+            patience_seconds=self._patience,
+            what=f"failing reply {reply.id}",
+        )
+        if failed:
             run.outcome, run.reason = "failed", reason
         else:
             run.outcome, run.reason = "skipped", "finished by another run"
@@ -200,27 +214,21 @@ class ReplyService:
     async def _complete(self, reply: Message, answer: ModelReply) -> bool:
         """Store the answer unless another run got there first (False), then say so."""
         now = self._clock.now()
-        text = storable(answer.text)
-        async with self._uow(autocommit=True) as uow:  # one conditional UPDATE
-            won = await uow.messages.finish(
-                reply.id,
-                status=MessageStatus.COMPLETED,
-                content=text,
-                error=None,
-                completed_at=now,
-                prompt_tokens=answer.prompt_tokens,
-                output_tokens=answer.output_tokens,
-            )
-        if not won:
-            return False
         completed = msgspec.structs.replace(
             reply,
             status=MessageStatus.COMPLETED,
-            content=text,
+            content=storable(answer.text),
             completed_at=now,
             prompt_tokens=answer.prompt_tokens,
             output_tokens=answer.output_tokens,
         )
+        won = await patiently(
+            lambda: self._store(completed, now),
+            patience_seconds=self._patience,
+            what=f"storing reply {reply.id}",
+        )
+        if not won:
+            return False
         await self._events.publish(
             MessageEvent(
                 type="message.completed",
@@ -230,6 +238,20 @@ class ReplyService:
             )
         )
         return True
+
+    async def _store(self, completed: Message, now: datetime) -> bool:
+        """One try at the final write; whether it landed (the reply was
+        still pending). Safe to repeat: it writes only a pending reply."""
+        async with self._uow(autocommit=True) as uow:  # one conditional UPDATE
+            return await uow.messages.finish(
+                completed.id,
+                status=MessageStatus.COMPLETED,
+                content=completed.content,
+                error=None,
+                completed_at=now,
+                prompt_tokens=completed.prompt_tokens,
+                output_tokens=completed.output_tokens,
+            )
 
 
 class _Run:

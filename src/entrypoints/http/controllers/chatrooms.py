@@ -15,7 +15,7 @@ from litestar.response import ServerSentEvent
 from entrypoints.http.auth import bearer_token, current_user
 from entrypoints.http.bodies import ChatroomIn, MessageIn
 from entrypoints.http.cursors import ChatroomCursors, decode_message_cursor
-from entrypoints.http.event_frames import event_frames
+from entrypoints.http.event_frames import close_streams_of, closing_after_response, event_frames
 from entrypoints.http.limits import MESSAGE_MAX_BODY
 from entrypoints.http.openapi import errors, rate_limit_response_headers
 from entrypoints.http.rate_limit import rate_limit_headers
@@ -210,6 +210,7 @@ class ChatroomController(Controller):
         ),
         media_type="text/event-stream",
         responses=errors(400, 401, 404, 429, 503),
+        after_response=close_streams_of,
     )
     async def events(
         self,
@@ -236,4 +237,5 @@ class ChatroomController(Controller):
         # ``user`` (resolved first) answers a bad token with 401 before the
         # room id is read; the stream keeps the token to re-check it.
         stream = await streams.open(bearer_token(request), parse_id(room_id), after=last_event_id)
+        closing_after_response(request, stream)
         return ServerSentEvent(event_frames(stream))
