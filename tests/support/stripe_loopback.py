@@ -50,6 +50,8 @@ DEFAULT_SECRET_KEY = "sk_test_loopback_0123456789abcdef"
 DEFAULT_PRICE_ID = "price_loopback_pro"
 DEFAULT_WEBHOOK_SECRET = "whsec_loopback_0123456789abcdef"
 API_VERSION = "2025-03-31.basil"
+_CHECKOUT = "https://checkout.stripe.com"
+_PORTAL = "https://billing.stripe.com"
 
 _ALPHABET = string.ascii_letters + string.digits
 
@@ -230,8 +232,13 @@ class StripeLoopback:
         secret_key: str = DEFAULT_SECRET_KEY,
         price_ids: tuple[str, ...] = (DEFAULT_PRICE_ID,),
         latency: float = 0.0,
+        hosted_pages: str | None = None,
     ) -> None:
         self.secret_key = secret_key
+        # Where the Checkout and portal URLs point: Stripe's own hosts, or
+        # (for a browser that must stay on the machine) another base URL.
+        self.checkout_base = f"{hosted_pages}/checkout" if hosted_pages else _CHECKOUT
+        self.portal_base = f"{hosted_pages}/billing" if hosted_pages else _PORTAL
         self.price_ids = set(price_ids)
         # Seconds every API request takes; > 0 lets concurrent requests overlap.
         self.latency = latency
@@ -695,7 +702,7 @@ class StripeLoopback:
             "status": "open",
             "payment_status": "unpaid",
             "subscription": None,
-            "url": f"https://checkout.stripe.com/c/pay/{session_id}",
+            "url": f"{self.checkout_base}/c/pay/{session_id}",
         }
         self.checkout_sessions[session_id] = session
         subscription_data = dict(params.get("subscription_data") or {})
@@ -727,7 +734,7 @@ class StripeLoopback:
             "livemode": False,
             "customer": customer,
             "return_url": params.get("return_url") or None,
-            "url": f"https://billing.stripe.com/p/session/test_{_token(40)}",
+            "url": f"{self.portal_base}/p/session/test_{_token(40)}",
         }
         self.portal_sessions[session["id"]] = session
         return copy.deepcopy(session)

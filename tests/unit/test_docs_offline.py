@@ -8,7 +8,6 @@ request the page makes. A screenshot is left in test-artifacts/ (gitignored).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -16,52 +15,18 @@ from urllib.parse import urlsplit
 import pytest
 from selenium import webdriver
 from selenium.common.exceptions import TimeoutException
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.support.processes import ROOT, cli_env, serving_cli
+from tests.support.browser import ARTIFACTS, chromium, off_machine, requested_urls
+from tests.support.processes import cli_env, serving_cli
 from tests.support.server import free_port
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
-ARTIFACTS = ROOT / "test-artifacts"
-# Without the background-networking flags Chromium phones home at start-up.
-FLAGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--window-size=1280,2400",
-]
 
 
 @pytest.fixture
 def browser(tmp_path: Path) -> Iterator[webdriver.Chrome]:
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in FLAGS:
-        options.add_argument(flag)
-    options.add_argument(f"--user-data-dir={tmp_path / 'profile'}")
-    options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
-    driver = webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
-    try:
+    with chromium(tmp_path / "profile") as driver:
         yield driver
-    finally:
-        driver.quit()
-
-
-def requested_urls(driver: webdriver.Chrome) -> list[str]:
-    urls = []
-    for entry in driver.get_log("performance"):
-        message = json.loads(entry["message"])["message"]
-        if message["method"] == "Network.requestWillBeSent":
-            urls.append(message["params"]["request"]["url"])
-    return urls
 
 
 def operation_paths(driver: webdriver.Chrome) -> set[str]:
@@ -89,12 +54,7 @@ def test_the_api_docs_render_with_no_request_leaving_the_machine(
         urls = requested_urls(browser)
         console = browser.get_log("browser")
 
-    elsewhere = [
-        url
-        for url in urls
-        if urlsplit(url).scheme not in ("data", "blob")
-        and (urlsplit(url).scheme, urlsplit(url).hostname) != ("http", "127.0.0.1")
-    ]
+    elsewhere = off_machine(urls)
     assert elsewhere == [], f"requests that left the machine: {elsewhere}"
     assert rendered, f"no operations rendered; requests: {urls}; console: {console}"
     assert {"/chatroom", "/chatroom/{room_id}/message", "/subscribe/pro"} <= operation_paths(

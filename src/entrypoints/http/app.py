@@ -32,6 +32,7 @@ from entrypoints.http.observability import ObservedRequests
 from entrypoints.http.openapi import openapi_config, polished
 from entrypoints.http.options import AllowAllMethods
 from entrypoints.http.request import ApiRequest
+from entrypoints.http.web_client import client_router
 from entrypoints.reply_pipeline import consuming_replies, sweeping
 from entrypoints.settings import Settings, startup_warnings
 from gemini_core.ports import RateLimiter
@@ -76,6 +77,7 @@ def app_for(container: Container) -> Litestar:
             health,
             ready,
             metrics_route(scrape_registry(metrics.registry)),
+            client_router(),
         ],
         dependencies=container_dependencies(
             container, cursors=ChatroomCursors(cursor_key(settings))

@@ -1,0 +1,85 @@
+// The page: logged out, the login screen; logged in, the rooms, the open
+// chat and the plan. On a narrow screen one of rooms or chat shows at a time.
+
+import { api, endSession, hasSession, onSessionEnded } from "./api.js";
+import { LoginView } from "./auth.js";
+import { ChatView } from "./chat.js";
+import { Plan } from "./plan.js";
+import { RoomActions, announce } from "./room_actions.js";
+import { RoomList } from "./rooms.js";
+import { byId, messageOf, notify } from "./ui.js";
+
+function showView(view) {
+  document.body.dataset.view = view;
+}
+
+const plan = new Plan();
+const chat = new ChatView({
+  onQuota: (quota) => plan.setQuota(quota),
+  onActivity: (roomId) => rooms.touch(roomId),
+  onReplyFailed: () => plan.refresh(),
+});
+const rooms = new RoomList({
+  onOpen: (room) => {
+    showView("chat");
+    chat.open(room);
+  },
+});
+new RoomActions({
+  chat,
+  rooms,
+  onDeleted: () => {
+    showView("rooms");
+    byId("new-room-name").focus();
+  },
+});
+const login = new LoginView({ onLoggedIn: (user) => enter(user) });
+
+async function enter(user = null) {
+  let who = user;
+  if (!who) {
+    try {
+      who = (await api.me()).data.user;
+    } catch (error) {
+      // A refused token has already sent the page back to the login screen.
+      if (hasSession()) login.show(messageOf(error));
+      return;
+    }
+  }
+  notify("");
+  byId("login-view").hidden = true;
+  byId("app-view").hidden = false;
+  byId("who").hidden = false;
+  byId("who-name").textContent = who.name ? `${who.name} (${who.mobile_number})` : who.mobile_number;
+  showView("rooms");
+  byId("new-room-name").focus();
+  await Promise.all([rooms.load(), plan.refresh()]);
+}
+
+function leave(message) {
+  chat.close();
+  rooms.reset();
+  plan.reset();
+  endSession();
+  login.show(message);
+}
+
+onSessionEnded((error) => leave(`Your session has ended (${messageOf(error)}). Log in again.`));
+byId("logout").addEventListener("click", () => {
+  leave("");
+  announce("You are logged out.");
+});
+byId("back-to-rooms").addEventListener("click", () => {
+  showView("rooms");
+  rooms.focusSelected();
+});
+// A fault in this page itself: say so (the console has the details).
+window.addEventListener("unhandledrejection", () => {
+  notify("Something went wrong in this page. Reload it and try again.");
+});
+window.addEventListener("error", () => {
+  notify("Something went wrong in this page. Reload it and try again.");
+});
+
+if (hasSession()) enter();
+else login.show();

@@ -1,0 +1,95 @@
+// The message log of the open room: one <li> per message, kept in order and
+// merged by id from every source (history pages, the prompt's answer, live
+// events), so the same message arriving twice or out of order is shown once,
+// in its latest state.
+
+import { element, formatTime } from "./ui.js";
+
+const TERMINAL = new Set(["completed", "failed"]);
+const AUTHOR = { user: "You", model: "Model" };
+
+function orderKey(message) {
+  // UUIDv7 ids sort by time; a prompt and its reply share created_at, and
+  // the prompt comes first. A message known only from its deltas goes last.
+  const role = message.role === "user" ? "0" : "1";
+  const time = message.created_at ? String(Date.parse(message.created_at)).padStart(15, "0") : "~";
+  return `${time}|${role}|${message.id}`;
+}
+
+export class MessageLog {
+  constructor(list) {
+    this.list = list;
+    this.entries = new Map();
+  }
+
+  clear() {
+    this.entries.clear();
+    this.list.replaceChildren();
+  }
+
+  pending() {
+    return [...this.entries.values()].filter((entry) => entry.message.status === "pending").length;
+  }
+
+  // Adds or updates `message`; a stale copy (pending after it ended, or
+  // without the text streamed so far) never overwrites a newer one.
+  upsert(message) {
+    const entry = this.entries.get(message.id);
+    if (!entry) {
+      this.insert({ message: { ...message }, deltas: 0 });
+      return;
+    }
+    const current = entry.message;
+    if (TERMINAL.has(current.status) && !TERMINAL.has(message.status)) return;
+    const merged = { ...current, ...message };
+    if (message.status === "pending" && !message.content) merged.content = current.content;
+    if (!message.created_at) merged.created_at = current.created_at;
+    entry.message = merged;
+    this.render(entry);
+  }
+
+  // A `message.delta`: the next piece of a pending reply's text.
+  appendDelta(id, text) {
+    let entry = this.entries.get(id);
+    if (!entry) {
+      entry = { message: { id, role: "model", status: "pending", content: "" }, deltas: 0 };
+      this.insert(entry);
+    }
+    if (entry.message.status !== "pending") return;
+    entry.message.content += text;
+    entry.deltas += 1;
+    this.render(entry);
+  }
+
+  insert(entry) {
+    entry.item = element("li", {});
+    this.entries.set(entry.message.id, entry);
+    const key = orderKey(entry.message);
+    const after = [...this.list.children].find((item) => item.dataset.order > key);
+    this.list.insertBefore(entry.item, after ?? null);
+    this.render(entry);
+  }
+
+  render(entry) {
+    const { message, item } = entry;
+    const failed = message.status === "failed";
+    item.className = `message ${message.role} ${message.status}`;
+    item.dataset.id = message.id;
+    item.dataset.order = orderKey(message);
+    item.dataset.status = message.status;
+    item.dataset.deltas = String(entry.deltas);
+    item.setAttribute("aria-busy", message.status === "pending" ? "true" : "false");
+    const time = message.created_at ? formatTime(new Date(message.created_at)) : "";
+    const header = element("p", { class: "meta" },
+      element("span", { class: "author" }, AUTHOR[message.role] ?? message.role),
+      time ? element("time", { datetime: message.created_at }, time) : null);
+    const body = element("div", { class: "text" }, message.content);
+    let state = null;
+    if (message.status === "pending") {
+      state = element("p", { class: "state" }, message.content ? "Writing…" : "Thinking…");
+    } else if (failed) {
+      state = element("p", { class: "state" }, `The reply failed: ${message.error || "no reason given"}`);
+    }
+    item.replaceChildren(...[header, body, state].filter(Boolean));
+  }
+}
