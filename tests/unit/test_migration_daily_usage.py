@@ -8,9 +8,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from adapters.sqlalchemy import SqlUnitOfWorkFactory, create_engine, upgrade_schema
+from adapters.sqlalchemy.tables import chatrooms, messages
 from gemini_core.model import MessageStatus, Role
 from gemini_core.utc import next_utc_midnight, utc_day
 from tests.contracts.repositories import a_message, a_room, stored_user
+from tests.support.old_schema import message_row_of_0003, room_row_of_0003
 
 
 async def test_todays_prompts_still_counted_after_the_upgrade(tmp_path: Path) -> None:
@@ -30,11 +32,15 @@ async def test_todays_prompts_still_counted_after_the_upgrade(tmp_path: Path) ->
             a_message(room, Role.MODEL, MessageStatus.COMPLETED, yesterday),
             a_message(other_room, Role.MODEL, MessageStatus.COMPLETED, yesterday),
         ]
-        async with uow_factory() as uow:
-            await uow.chatrooms.add(room)
-            await uow.chatrooms.add(other_room)
-            await uow.messages.add(a_message(room, Role.USER, at=today), *replies)
-            await uow.commit()
+        # Written as 0002 stored them: the repositories write later columns.
+        async with engine.begin() as conn:
+            await conn.execute(
+                chatrooms.insert(), [room_row_of_0003(r) for r in (room, other_room)]
+            )
+            prompt = a_message(room, Role.USER, at=today)
+            await conn.execute(
+                messages.insert(), [message_row_of_0003(m) for m in (prompt, *replies)]
+            )
 
         await upgrade_schema(engine)
 

@@ -83,6 +83,10 @@ chatrooms = sa.Table(
     sa.Column("last_message_at", UTCDateTime()),
     # last_message_at, or created_at before the first message: the list order.
     sa.Column("activity_at", UTCDateTime(), nullable=False),
+    # The room's own instruction to the model (0004).
+    sa.Column("system_instruction", sa.Text()),
+    # False while the name is a title the model may replace (0004).
+    sa.Column("named_by_user", sa.Boolean(), nullable=False, server_default=sa.true()),
     sa.Index("ix_chatrooms_user_activity", "user_id", "activity_at", "id"),
 )
 
@@ -107,7 +111,17 @@ messages = sa.Table(
     sa.Column("prompt_tokens", sa.Integer()),
     sa.Column("output_tokens", sa.Integer()),
     sa.Column("deliveries", sa.Integer(), nullable=False, server_default="0"),
+    # Conversation features (0004): the prompt a reply answers (its versions
+    # share it), when a newer version replaced it, when a prompt was edited,
+    # and what the reply cost.
+    sa.Column("reply_to", sa.Uuid()),
+    sa.Column("superseded_at", UTCDateTime()),
+    sa.Column("edited_at", UTCDateTime()),
+    sa.Column("thinking_tokens", sa.Integer()),
+    sa.Column("total_tokens", sa.Integer()),
+    sa.Column("model", sa.String(64)),
     sa.Index("ix_messages_chatroom_id_id", "chatroom_id", "id"),
+    sa.Index("ix_messages_reply_to", "reply_to"),
     sa.Index("ix_messages_status_created", "status", "created_at"),
     sa.Index("ix_messages_user_created", "user_id", "created_at"),
 )
@@ -137,6 +151,8 @@ daily_usage = sa.Table(
     ),
     sa.Column("day", sa.Date(), primary_key=True),
     sa.Column("used", sa.Integer(), nullable=False),
+    # Tokens the day's replies used (0004), for the daily token budget.
+    sa.Column("tokens", sa.BigInteger(), nullable=False, server_default="0"),
     sa.CheckConstraint("used >= 0", name="ck_daily_usage_used_not_negative"),
 )
 

@@ -20,12 +20,14 @@ class Role(enum.StrEnum):
 
 
 class MessageStatus(enum.StrEnum):
-    """pending -> completed | failed, and nothing else: the only write that
-    changes a status is ``MessageRepository.finish``, conditional on pending."""
+    """pending -> completed | failed | cancelled, and nothing else: the only
+    write that changes a status is ``MessageRepository.finish``, conditional
+    on pending."""
 
     PENDING = "pending"
     COMPLETED = "completed"
     FAILED = "failed"
+    CANCELLED = "cancelled"
 
 
 class Chatroom(msgspec.Struct, frozen=True, kw_only=True):
@@ -38,6 +40,10 @@ class Chatroom(msgspec.Struct, frozen=True, kw_only=True):
     created_at: datetime
     updated_at: datetime
     last_message_at: datetime | None = None
+    system_instruction: str | None = None
+    """The room's own instruction to the model, used instead of the service's."""
+    named_by_user: bool = True
+    """False while ``name`` is a title the model may replace."""
 
     @property
     def activity_at(self) -> datetime:
@@ -65,6 +71,16 @@ class Message(msgspec.Struct, frozen=True, kw_only=True):
     prompt_tokens: int | None = None
     output_tokens: int | None = None
     deliveries: int = 0
+    reply_to: uuid.UUID | None = None
+    """For a reply: the prompt it answers (its versions share it)."""
+    superseded_at: datetime | None = None
+    """For a reply: when a newer version replaced it in the conversation."""
+    edited_at: datetime | None = None
+    """For a prompt: when its text was last replaced."""
+    thinking_tokens: int | None = None
+    total_tokens: int | None = None
+    model: str | None = None
+    """The model that wrote the reply."""
 
 
 class ReplyOutcome(msgspec.Struct, frozen=True, kw_only=True):

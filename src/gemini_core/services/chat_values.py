@@ -52,5 +52,6 @@ def prompt_and_reply(
         content="",
         status=MessageStatus.PENDING,
         created_at=now,
+        reply_to=prompt.id,
     )
     return prompt, reply

@@ -38,6 +38,8 @@ def _chatroom(row: RowMapping) -> Chatroom:
         created_at=row["created_at"],
         updated_at=row["updated_at"],
         last_message_at=row["last_message_at"],
+        system_instruction=row["system_instruction"],
+        named_by_user=row["named_by_user"],
     )
 
 
@@ -50,6 +52,8 @@ def _room_values(room: Chatroom) -> dict[str, Any]:
         "updated_at": room.updated_at,
         "last_message_at": room.last_message_at,
         "activity_at": room.activity_at,
+        "system_instruction": room.system_instruction,
+        "named_by_user": room.named_by_user,
     }
 
 

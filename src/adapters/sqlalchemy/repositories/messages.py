@@ -49,6 +49,12 @@ def _message(row: RowMapping) -> Message:
         prompt_tokens=row["prompt_tokens"],
         output_tokens=row["output_tokens"],
         deliveries=row["deliveries"],
+        reply_to=row["reply_to"],
+        superseded_at=row["superseded_at"],
+        edited_at=row["edited_at"],
+        thinking_tokens=row["thinking_tokens"],
+        total_tokens=row["total_tokens"],
+        model=row["model"],
     )
 
 
@@ -71,6 +77,12 @@ class SqlMessageRepository:
                 "prompt_tokens": message.prompt_tokens,
                 "output_tokens": message.output_tokens,
                 "deliveries": message.deliveries,
+                "reply_to": message.reply_to,
+                "superseded_at": message.superseded_at,
+                "edited_at": message.edited_at,
+                "thinking_tokens": message.thinking_tokens,
+                "total_tokens": message.total_tokens,
+                "model": message.model,
             }
             for message in messages
         ]
