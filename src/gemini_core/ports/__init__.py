@@ -45,6 +45,7 @@ from gemini_core.ports.chat import (
 )
 from gemini_core.ports.common import Clock, HealthCheck, Lease, UnitOfWork, UnitOfWorkFactory
 from gemini_core.ports.quota import DailyUsageRepository
+from gemini_core.ports.search import SearchCursor, SearchKind, SearchMatch, SearchRepository
 from gemini_core.ports.streams import StreamSlots
 from gemini_core.ports.workers import WorkerInfo, WorkerRegistry
 
@@ -81,6 +82,10 @@ __all__ = [
     "ProcessedEventRepository",
     "RateLimiter",
     "ReplyQueue",
+    "SearchCursor",
+    "SearchKind",
+    "SearchMatch",
+    "SearchRepository",
     "StreamSlots",
     "SubscriptionRepository",
     "SubscriptionSnapshot",

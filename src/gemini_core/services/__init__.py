@@ -3,12 +3,14 @@
 from gemini_core.services.auth import AuthService, Principal, Session, SignupStarted
 from gemini_core.services.billing import BillingService
 from gemini_core.services.chat import ChatService, PromptAccepted, RoomList
+from gemini_core.services.export import ConversationExport
 from gemini_core.services.health import ReadinessReport, ReadinessService, WorkersAlive
 from gemini_core.services.model_breaker import ModelBreaker
 from gemini_core.services.otp_codes import OtpIssued
 from gemini_core.services.quota import QuotaService
 from gemini_core.services.replies import ReplyService
 from gemini_core.services.reply_failer import ReplyFailer
+from gemini_core.services.search import SearchHit, SearchResults, SearchService
 from gemini_core.services.streams import EventStreams, LiveStream, StreamEvent
 from gemini_core.services.sweep import ReplySweeper
 from gemini_core.services.tiers import TierService
@@ -18,6 +20,7 @@ __all__ = [
     "AuthService",
     "BillingService",
     "ChatService",
+    "ConversationExport",
     "EventStreams",
     "LiveStream",
     "ModelBreaker",
@@ -32,6 +35,9 @@ __all__ = [
     "ReplySweeper",
     "ReplyWatcher",
     "RoomList",
+    "SearchHit",
+    "SearchResults",
+    "SearchService",
     "Session",
     "SignupStarted",
     "StreamEvent",

@@ -1,0 +1,45 @@
+"""ConversationExport: a whole room's messages, read a page at a time."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+
+from gemini_core.errors import NotFound
+from gemini_core.model import Chatroom, Message
+from gemini_core.ports import UnitOfWorkFactory
+
+EXPORT_PAGE = 500
+"""Messages read per statement while exporting."""
+
+
+class ConversationExport:
+    """Reads every message of a user's room, oldest first, in keyset pages
+    of ``page_size``, each in a short statement of its own: a room of any
+    size is exported without holding it in memory or a transaction open."""
+
+    def __init__(self, *, uow: UnitOfWorkFactory, page_size: int = EXPORT_PAGE) -> None:
+        self._uow = uow
+        self._page_size = page_size
+
+    async def room(self, user_id: uuid.UUID, room_id: uuid.UUID) -> Chatroom:
+        """The room to export; ``NotFound`` unless the user owns it."""
+        async with self._uow(autocommit=True) as uow:
+            room = await uow.chatrooms.get(user_id, room_id)
+        if room is None:
+            raise NotFound("chatroom not found")
+        return room
+
+    async def pages(self, room: Chatroom) -> AsyncIterator[list[Message]]:
+        """The room's messages, oldest first, a page at a time. Messages
+        stored while the pages are read appear if they come after the page
+        being read; a room deleted meanwhile ends the pages early."""
+        after: uuid.UUID | None = None
+        while True:
+            async with self._uow(autocommit=True) as uow:
+                page = await uow.messages.list_after(room.id, self._page_size, after)
+            if page:
+                yield page
+            if len(page) < self._page_size:
+                return
+            after = page[-1].id
