@@ -56,6 +56,7 @@ from gemini_core.services import (
     AuthService,
     BillingService,
     ChatService,
+    ConversationExport,
     EventStreams,
     ModelBreaker,
     QuotaService,
@@ -64,6 +65,7 @@ from gemini_core.services import (
     ReplyService,
     ReplySweeper,
     ReplyWatcher,
+    SearchService,
     TierService,
     WorkersAlive,
 )
@@ -208,6 +210,8 @@ def _register_services(registry: punq.Container, settings: Settings, clock: Cloc
         per_process=settings.max_event_streams_per_process,
     )
     registry.register(ReplyWatcher, scope=one)
+    registry.register(SearchService, scope=one)
+    registry.register(ConversationExport, scope=one)
     registry.register(
         ReplyService,
         scope=one,

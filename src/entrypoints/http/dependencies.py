@@ -15,9 +15,11 @@ from gemini_core.services import (
     AuthService,
     BillingService,
     ChatService,
+    ConversationExport,
     EventStreams,
     QuotaService,
     ReadinessService,
+    SearchService,
     TierService,
 )
 
@@ -30,6 +32,8 @@ INJECTED: dict[str, Any] = {
     "tiers": TierService,
     "billing": BillingService,
     "readiness": ReadinessService,
+    "search": SearchService,
+    "export": ConversationExport,
 }
 
 

@@ -71,6 +71,8 @@ _BY_OPERATION: Mapping[str, Mapping[int, domain.DomainError]] = {
         429: _STREAMS,
         503: domain.StreamCapacityReached(),
     },
+    "GET /search": {400: domain.ValidationFailed.for_field("q", "must not be empty")},
+    "GET /chatroom/{room_id}/export": _ROOM,
     "POST /subscribe/pro": _BILLING,
     "POST /subscribe/portal": {**_BILLING, 409: domain.NoBillingAccount()},
     "POST /webhook/stripe": {400: domain.InvalidSignature(), 503: domain.BillingUnavailable()},

@@ -37,6 +37,7 @@ from entrypoints.http.examples import (
     answer_of,
     event_stream,
     example_of,
+    export_markdown,
 )
 from gemini_core.services.billing import HANDLED_EVENTS
 
@@ -129,6 +130,8 @@ def _annotate_operation(label: str, operation: Operation) -> None:
                 example = error_example(label, int(status))
             elif media_type == "text/event-stream":
                 example = event_stream()
+            elif media_type == "text/markdown":
+                example = export_markdown()
             else:
                 example = answer_of(label) or _example_of_schema(media.schema)
             media.example = None if example is None else Verbatim(example)

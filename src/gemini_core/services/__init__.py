@@ -3,7 +3,7 @@
 from gemini_core.services.auth import AuthService, Principal, Session, SignupStarted
 from gemini_core.services.billing import BillingService
 from gemini_core.services.chat import ChatService, PromptAccepted, RoomList
-from gemini_core.services.export import ConversationExport
+from gemini_core.services.export import ConversationExport, ExportStart
 from gemini_core.services.health import ReadinessReport, ReadinessService, WorkersAlive
 from gemini_core.services.model_breaker import ModelBreaker
 from gemini_core.services.otp_codes import OtpIssued
@@ -22,6 +22,7 @@ __all__ = [
     "ChatService",
     "ConversationExport",
     "EventStreams",
+    "ExportStart",
     "LiveStream",
     "ModelBreaker",
     "OtpIssued",

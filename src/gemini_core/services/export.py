@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from datetime import datetime
+
+import msgspec
 
 from gemini_core.errors import NotFound
 from gemini_core.model import Chatroom, Message
-from gemini_core.ports import UnitOfWorkFactory
+from gemini_core.ports import Clock, UnitOfWorkFactory
 
 EXPORT_PAGE = 500
 """Messages read per statement while exporting."""
+
+
+class ExportStart(msgspec.Struct, frozen=True):
+    """The room being exported and when the export began."""
+
+    room: Chatroom
+    started_at: datetime
 
 
 class ConversationExport:
@@ -18,17 +28,21 @@ class ConversationExport:
     of ``page_size``, each in a short statement of its own: a room of any
     size is exported without holding it in memory or a transaction open."""
 
-    def __init__(self, *, uow: UnitOfWorkFactory, page_size: int = EXPORT_PAGE) -> None:
+    def __init__(
+        self, *, uow: UnitOfWorkFactory, clock: Clock, page_size: int = EXPORT_PAGE
+    ) -> None:
         self._uow = uow
+        self._clock = clock
         self._page_size = page_size
 
-    async def room(self, user_id: uuid.UUID, room_id: uuid.UUID) -> Chatroom:
-        """The room to export; ``NotFound`` unless the user owns it."""
+    async def start(self, user_id: uuid.UUID, room_id: uuid.UUID) -> ExportStart:
+        """The room to export, checked before anything is sent;
+        ``NotFound`` unless the user owns it."""
         async with self._uow(autocommit=True) as uow:
             room = await uow.chatrooms.get(user_id, room_id)
         if room is None:
             raise NotFound("chatroom not found")
-        return room
+        return ExportStart(room=room, started_at=self._clock.now())
 
     async def pages(self, room: Chatroom) -> AsyncIterator[list[Message]]:
         """The room's messages, oldest first, a page at a time. Messages

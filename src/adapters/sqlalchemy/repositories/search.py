@@ -18,7 +18,7 @@ from gemini_core.ports import SearchCursor, SearchKind, SearchMatch
 
 # The configuration of the expression indexes; the query must say it the
 # same way for PostgreSQL to use them.
-_SIMPLE = sa.literal_column("'simple'::regconfig")
+_SIMPLE: sa.ColumnClause[Any] = sa.literal_column("'simple'::regconfig")
 
 
 def fts5_query(terms: Sequence[str]) -> str:
@@ -55,7 +55,9 @@ class SqlSearchRepository:
         fts = f"{table.name}_fts"
         # The index's rows are the table's rows by rowid (external content).
         match = sa.text(f"{fts} MATCH :fts_query").bindparams(fts_query=fts5_query(terms))
-        rowids = sa.select(sa.literal_column("rowid")).select_from(sa.table(fts)).where(match)
+        rowids: sa.Select[Any] = (
+            sa.select(sa.literal_column("rowid")).select_from(sa.table(fts)).where(match)
+        )
         return sa.literal_column(f"{table.name}.rowid").in_(rowids)
 
     async def find(
