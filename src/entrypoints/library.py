@@ -1,7 +1,8 @@
 """gemini-clone as a library: the services, wired, in one call.
 
     async with open_embedded("./chat-data") as app:
-        ...  # app.auth, app.chat, app.quota, app.billing, app.wait_for_reply
+        ...  # app.auth, app.chat, app.search, app.export, app.quota, app.billing,
+        ...  # app.wait_for_reply
 
 ``open_embedded`` runs everything in this process (SQLite in ``data_dir``,
 in-process caches and queue, replies produced here by the offline model or
@@ -31,8 +32,10 @@ from gemini_core.services import (
     AuthService,
     BillingService,
     ChatService,
+    ConversationExport,
     QuotaService,
     ReplyWatcher,
+    SearchService,
     TierService,
 )
 
@@ -47,6 +50,8 @@ class ChatApp:
     quota: QuotaService
     tiers: TierService
     billing: BillingService
+    search: SearchService
+    export: ConversationExport
 
     @classmethod
     def of(cls, container: Container) -> ChatApp:
@@ -57,6 +62,8 @@ class ChatApp:
             quota=container.resolve(QuotaService),
             tiers=container.resolve(TierService),
             billing=container.resolve(BillingService),
+            search=container.resolve(SearchService),
+            export=container.resolve(ConversationExport),
         )
 
     async def wait_for_reply(self, user_id: uuid.UUID, reply_id: uuid.UUID) -> Message:

@@ -94,6 +94,18 @@ class SearchRepositoryContract:
         assert await _find(uow_factory, user.id, "gelato renamed") == []
         assert await _find(uow_factory, user.id, "gelato") == []
 
+    async def test_replies_a_newer_version_replaced_are_left_out(
+        self, uow_factory: UnitOfWorkFactory
+    ) -> None:
+        user = await stored_user(uow_factory)
+        room = a_room(user, name="versions")
+        old = msgspec.structs.replace(
+            a_message(room, Role.MODEL, content="papaya old"), superseded_at=T0
+        )
+        current = a_message(room, Role.MODEL, content="papaya new")
+        await _store(uow_factory, [room], old, current)
+        assert await _find(uow_factory, user.id, "papaya") == [(SearchKind.MESSAGE, current.id)]
+
     async def test_pages_go_newest_first_across_rooms_and_messages(
         self, uow_factory: UnitOfWorkFactory
     ) -> None:
