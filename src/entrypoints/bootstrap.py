@@ -45,6 +45,7 @@ from gemini_core.ports import (
     PasswordHasher,
     PhoneNumbers,
     RateLimiter,
+    ReplyCancellations,
     ReplyQueue,
     StreamSlots,
     TokenIssuer,
@@ -55,6 +56,7 @@ from gemini_core.ports import (
 from gemini_core.services import (
     AuthService,
     BillingService,
+    CancelService,
     ChatService,
     EventStreams,
     ModelBreaker,
@@ -62,6 +64,7 @@ from gemini_core.services import (
     ReadinessService,
     ReplyFailer,
     ReplyService,
+    ReplyStops,
     ReplySweeper,
     ReplyWatcher,
     TierService,
@@ -88,6 +91,7 @@ class Overrides(TypedDict, total=False):
     lease: Lease
     workers: WorkerRegistry
     queue: ReplyQueue
+    cancellations: ReplyCancellations
     model: ChatModel
     billing: BillingGateway | None
 
@@ -109,6 +113,7 @@ _PORTS: dict[str, tuple[Any, ...]] = {
     "lease": (Lease,),
     "workers": (WorkerRegistry,),
     "queue": (ReplyQueue,),
+    "cancellations": (ReplyCancellations,),
     "model": (ChatModel,),
     "billing": (BillingGateway,),
 }
@@ -208,6 +213,8 @@ def _register_services(registry: punq.Container, settings: Settings, clock: Cloc
         per_process=settings.max_event_streams_per_process,
     )
     registry.register(ReplyWatcher, scope=one)
+    registry.register(ReplyStops, scope=one)
+    registry.register(CancelService, scope=one)
     registry.register(
         ReplyService,
         scope=one,

@@ -14,6 +14,7 @@ from entrypoints.container import Container
 from gemini_core.services import (
     AuthService,
     BillingService,
+    CancelService,
     ChatService,
     EventStreams,
     QuotaService,
@@ -25,6 +26,7 @@ from gemini_core.services import (
 INJECTED: dict[str, Any] = {
     "auth": AuthService,
     "chat": ChatService,
+    "cancels": CancelService,
     "streams": EventStreams,
     "quota": QuotaService,
     "tiers": TierService,

@@ -71,6 +71,11 @@ _BY_OPERATION: Mapping[str, Mapping[int, domain.DomainError]] = {
         429: _STREAMS,
         503: domain.StreamCapacityReached(),
     },
+    "POST /chatroom/{room_id}/message/{reply_id}/cancel": {
+        **_ROOM,
+        404: domain.NotFound("message not found"),
+        409: domain.ReplyFinal(details={"status": "completed"}),
+    },
     "POST /subscribe/pro": _BILLING,
     "POST /subscribe/portal": {**_BILLING, 409: domain.NoBillingAccount()},
     "POST /webhook/stripe": {400: domain.InvalidSignature(), 503: domain.BillingUnavailable()},

@@ -127,7 +127,14 @@ class MessageOut(msgspec.Struct, kw_only=True):
     role: Annotated[str, doc("`user` (a prompt) or `model` (a reply)", "model", "user")]
     content: Annotated[str, doc("the text; empty while a reply is pending", f.REPLY)]
     status: Annotated[
-        str, doc("`pending`, `completed` or `failed`", "completed", "pending", "failed")
+        str,
+        doc(
+            "`pending`, `completed`, `failed` or `cancelled` (stopped by its user)",
+            "completed",
+            "pending",
+            "failed",
+            "cancelled",
+        ),
     ]
     error: Annotated[
         str | None,
@@ -171,6 +178,12 @@ class PromptData(msgspec.Struct):
 
     message: Annotated[MessageOut, doc("the prompt, stored")]
     reply: Annotated[MessageOut, doc("the reply, `pending` until the model has answered")]
+
+
+class MessageData(msgspec.Struct):
+    """One message: a prompt, or a reply in any of its versions."""
+
+    message: Annotated[MessageOut, doc("the message as stored")]
 
 
 class UsageOut(msgspec.Struct):

@@ -199,10 +199,15 @@ class ChatModel(Protocol):
 
 
 MessageEventType = Literal[
-    "message.created", "message.delta", "message.completed", "message.failed"
+    "message.created",
+    "message.delta",
+    "message.completed",
+    "message.failed",
+    "message.cancelled",
 ]
 """Every kind of live event: a new message, a chunk of a reply's text, and a
-reply's final state (the message carries it)."""
+reply's final state (the message carries it; ``message.cancelled`` is a reply
+stopped by its user, with the text written so far)."""
 
 
 class MessageEvent(msgspec.Struct, frozen=True, kw_only=True):

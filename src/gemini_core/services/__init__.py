@@ -2,6 +2,7 @@
 
 from gemini_core.services.auth import AuthService, Principal, Session, SignupStarted
 from gemini_core.services.billing import BillingService
+from gemini_core.services.cancellation import CancelService, ReplyStops
 from gemini_core.services.chat import ChatService, PromptAccepted, RoomList
 from gemini_core.services.health import ReadinessReport, ReadinessService, WorkersAlive
 from gemini_core.services.model_breaker import ModelBreaker
@@ -17,6 +18,7 @@ from gemini_core.services.waiting import ReplyWatcher
 __all__ = [
     "AuthService",
     "BillingService",
+    "CancelService",
     "ChatService",
     "EventStreams",
     "LiveStream",
@@ -29,6 +31,7 @@ __all__ = [
     "ReadinessService",
     "ReplyFailer",
     "ReplyService",
+    "ReplyStops",
     "ReplySweeper",
     "ReplyWatcher",
     "RoomList",
