@@ -66,6 +66,7 @@ from gemini_core.services import (
     ReplyService,
     ReplyStops,
     ReplySweeper,
+    ReplyVersions,
     ReplyWatcher,
     TierService,
     WorkersAlive,
@@ -215,6 +216,7 @@ def _register_services(registry: punq.Container, settings: Settings, clock: Cloc
     registry.register(ReplyWatcher, scope=one)
     registry.register(ReplyStops, scope=one)
     registry.register(CancelService, scope=one)
+    registry.register(ReplyVersions, scope=one)
     registry.register(
         ReplyService,
         scope=one,

@@ -19,6 +19,7 @@ from gemini_core.services import (
     EventStreams,
     QuotaService,
     ReadinessService,
+    ReplyVersions,
     TierService,
 )
 
@@ -27,6 +28,7 @@ INJECTED: dict[str, Any] = {
     "auth": AuthService,
     "chat": ChatService,
     "cancels": CancelService,
+    "versions": ReplyVersions,
     "streams": EventStreams,
     "quota": QuotaService,
     "tiers": TierService,

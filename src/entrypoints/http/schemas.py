@@ -145,9 +145,30 @@ class MessageOut(msgspec.Struct, kw_only=True):
         datetime | None,
         doc("when it was completed or failed; null while pending", f.REPLIED_AT, None),
     ]
+    reply_to: Annotated[
+        uuid.UUID | None,
+        doc("for a reply: the prompt it answers (its versions share it)", f.PROMPT_ID, None),
+    ] = None
+    edited_at: Annotated[
+        datetime | None, doc("for a prompt: when its text was last replaced", None, f.REPLIED_AT)
+    ] = None
+    superseded_at: Annotated[
+        datetime | None,
+        doc("for a reply: when a newer version replaced it; null for the current one", None),
+    ] = None
+    versions: Annotated[
+        list[uuid.UUID] | None,
+        doc(
+            "for a reply: the ids of all its versions, oldest first (each readable at "
+            "`GET /chatroom/{id}/message/{message_id}`); null for a prompt and in live events",
+            [f.REPLY_ID],
+            None,
+        ),
+    ] = None
 
     @classmethod
-    def of(cls, message: Message) -> MessageOut:
+    def of(cls, message: Message, versions: list[uuid.UUID] | None = None) -> MessageOut:
+        """The message as the API shows it, with its reply's ``versions`` when looked up."""
         return cls(
             id=message.id,
             chatroom_id=message.chatroom_id,
@@ -157,6 +178,10 @@ class MessageOut(msgspec.Struct, kw_only=True):
             error=message.error,
             created_at=message.created_at,
             completed_at=message.completed_at,
+            reply_to=message.reply_to,
+            edited_at=message.edited_at,
+            superseded_at=message.superseded_at,
+            versions=versions,
         )
 
 

@@ -10,6 +10,7 @@ from gemini_core.services.otp_codes import OtpIssued
 from gemini_core.services.quota import QuotaService
 from gemini_core.services.replies import ReplyService
 from gemini_core.services.reply_failer import ReplyFailer
+from gemini_core.services.reply_versions import ReplyVersions
 from gemini_core.services.streams import EventStreams, LiveStream, StreamEvent
 from gemini_core.services.sweep import ReplySweeper
 from gemini_core.services.tiers import TierService
@@ -33,6 +34,7 @@ __all__ = [
     "ReplyService",
     "ReplyStops",
     "ReplySweeper",
+    "ReplyVersions",
     "ReplyWatcher",
     "RoomList",
     "Session",
