@@ -20,6 +20,7 @@ from entrypoints.http import fields as f
 from entrypoints.http import messages
 from entrypoints.http.bodies import (
     ChangePasswordIn,
+    ChatroomChangeIn,
     ChatroomIn,
     LoginIn,
     MessageIn,
@@ -75,6 +76,8 @@ ROOM = ChatroomOut(
     created_at=_at(f.ROOM_CREATED_AT),
     updated_at=_at(f.ROOM_CREATED_AT),
     last_message_at=_at(f.PROMPTED_AT),
+    named_by_user=True,
+    system_instruction=None,
 )
 NEW_ROOM = msgspec.structs.replace(ROOM, last_message_at=None)
 OLDER_ROOM = ChatroomOut(
@@ -83,6 +86,8 @@ OLDER_ROOM = ChatroomOut(
     created_at=_at("2025-01-15T09:35:40Z"),
     updated_at=_at("2025-01-15T09:35:40Z"),
     last_message_at=None,
+    named_by_user=False,
+    system_instruction=None,
 )
 PROMPT = MessageOut(
     id=uuid.UUID(f.PROMPT_ID),
@@ -129,6 +134,7 @@ SHAPES: tuple[msgspec.Struct, ...] = (
     ResetPasswordIn(mobile_number=f.MOBILE, otp=f.OTP, new_password=f.NEW_PASSWORD),
     ChangePasswordIn(current_password=f.PASSWORD, new_password=f.NEW_PASSWORD),
     ChatroomIn(name=f.ROOM_NAME),
+    ChatroomChangeIn(name="Goa in December", system_instruction=f.ROOM_INSTRUCTION),
     MessageIn(content=f.PROMPT),
     USER,
     UserData(user=USER_WITH_TIER),
@@ -168,7 +174,10 @@ ANSWERS: Mapping[str, msgspec.Struct] = {
     "PATCH /chatroom/{room_id}": Envelope(
         data=ChatroomData(
             chatroom=msgspec.structs.replace(
-                ROOM, name="Goa in December", updated_at=_at(f.REPLIED_AT) + timedelta(minutes=3)
+                ROOM,
+                name="Goa in December",
+                updated_at=_at(f.REPLIED_AT) + timedelta(minutes=3),
+                system_instruction=f.ROOM_INSTRUCTION,
             )
         )
     ),

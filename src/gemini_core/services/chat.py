@@ -8,10 +8,17 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime
 
+import msgspec
+
 from gemini_core.errors import NotFound, RoomLimitReached, ValidationFailed
 from gemini_core.ids import new_id
 from gemini_core.model import Chatroom, Message, Quota
-from gemini_core.model.chat import CONTENT_MAX, NAME_MAX
+from gemini_core.model.chat import (
+    CONTENT_MAX,
+    NAME_MAX,
+    PLACEHOLDER_NAME,
+    SYSTEM_INSTRUCTION_MAX,
+)
 from gemini_core.ports import (
     ChatroomCursor,
     ChatroomListCache,
@@ -47,6 +54,17 @@ def _clean(text: str, field: str, maximum: int, *, strip: bool) -> str:
     return value
 
 
+def room_instruction(text: str | None) -> str | None:
+    """A room's own system instruction as stored: None for none or blank,
+    else trimmed, at most ``SYSTEM_INSTRUCTION_MAX`` characters, no control
+    characters but tabs and line breaks; or ``ValidationFailed``."""
+    if text is None or not text.strip():
+        return None
+    value = text.strip()
+    check_text(value, "system_instruction", maximum=SYSTEM_INSTRUCTION_MAX, multiline=True)
+    return value
+
+
 class ChatService:
     """Chatrooms (``max_rooms`` a user at most), their history, and prompts
     sent to the model (their live events: ``EventStreams``)."""
@@ -78,17 +96,23 @@ class ChatService:
 
     # -- rooms ------------------------------------------------------------
 
-    async def create_room(self, user_id: uuid.UUID, name: str) -> Chatroom:
-        """A new, empty room named ``name`` (stripped, one line);
-        ``RoomLimitReached`` when the user already keeps ``max_rooms``, even
-        under concurrent creates."""
+    async def create_room(
+        self, user_id: uuid.UUID, name: str | None = None, *, system_instruction: str | None = None
+    ) -> Chatroom:
+        """A new, empty room named ``name`` (stripped, one line), or, with
+        None, named ``PLACEHOLDER_NAME`` until the model titles it after its
+        first reply; with its own ``system_instruction`` if given (blank is
+        none). ``RoomLimitReached`` when the user already keeps
+        ``max_rooms``, even under concurrent creates."""
         now = self._clock.now()
         room = Chatroom(
             id=new_id(),
             user_id=user_id,
-            name=_clean(name, "name", NAME_MAX, strip=True),
+            name=PLACEHOLDER_NAME if name is None else _clean(name, "name", NAME_MAX, strip=True),
             created_at=now,
             updated_at=now,
+            system_instruction=room_instruction(system_instruction),
+            named_by_user=name is not None,
         )
         async with self._uow() as uow:
             if not await uow.chatrooms.add_within_limit(room, self._max_rooms):
@@ -147,12 +171,31 @@ class ChatService:
         latest.reverse()
         return room, latest
 
-    async def rename_room(self, user_id: uuid.UUID, room_id: uuid.UUID, name: str) -> Chatroom:
-        """The room under its new name (its place in the list unchanged);
-        ``NotFound`` unless the user owns it."""
-        clean = _clean(name, "name", NAME_MAX, strip=True)
+    async def rename_room(
+        self,
+        user_id: uuid.UUID,
+        room_id: uuid.UUID,
+        name: str | None = None,
+        *,
+        system_instruction: str | msgspec.UnsetType | None = msgspec.UNSET,
+    ) -> Chatroom:
+        """The room under its new name, which the model never replaces (None:
+        the name unchanged), and with ``system_instruction`` unless UNSET
+        (None or blank clears it); its place in the list unchanged.
+        ``NotFound`` unless the user owns it; ``ValidationFailed`` when
+        nothing is to change."""
+        if name is None and system_instruction is msgspec.UNSET:
+            raise ValidationFailed.for_field("name", "or system_instruction must be given")
+        clean = None if name is None else _clean(name, "name", NAME_MAX, strip=True)
+        instruction = (
+            system_instruction
+            if isinstance(system_instruction, msgspec.UnsetType)
+            else room_instruction(system_instruction)
+        )
         async with self._uow() as uow:
-            room = await uow.chatrooms.rename(user_id, room_id, clean, self._clock.now())
+            room = await uow.chatrooms.rename(
+                user_id, room_id, clean, self._clock.now(), system_instruction=instruction
+            )
             if room is None:
                 raise NotFound("chatroom not found")
             await uow.commit()
