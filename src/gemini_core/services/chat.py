@@ -17,7 +17,6 @@ from gemini_core.model.chat import (
     CONTENT_MAX,
     NAME_MAX,
     PLACEHOLDER_NAME,
-    SYSTEM_INSTRUCTION_MAX,
 )
 from gemini_core.ports import (
     ChatroomCursor,
@@ -29,7 +28,12 @@ from gemini_core.ports import (
     ReplyQueue,
     UnitOfWorkFactory,
 )
-from gemini_core.services.chat_values import PromptAccepted, RoomList, prompt_and_reply
+from gemini_core.services.chat_values import (
+    PromptAccepted,
+    RoomList,
+    prompt_and_reply,
+    room_instruction,
+)
 from gemini_core.services.quota import QuotaService
 from gemini_core.services.reply_failer import ReplyFailer
 from gemini_core.text import check_text
@@ -51,17 +55,6 @@ def _clean(text: str, field: str, maximum: int, *, strip: bool) -> str:
     if not value.strip():
         raise ValidationFailed.for_field(field, "must not be empty")
     check_text(value, field, maximum=maximum, multiline=not strip)
-    return value
-
-
-def room_instruction(text: str | None) -> str | None:
-    """A room's own system instruction as stored: None for none or blank,
-    else trimmed, at most ``SYSTEM_INSTRUCTION_MAX`` characters, no control
-    characters but tabs and line breaks; or ``ValidationFailed``."""
-    if text is None or not text.strip():
-        return None
-    value = text.strip()
-    check_text(value, "system_instruction", maximum=SYSTEM_INSTRUCTION_MAX, multiline=True)
     return value
 
 
