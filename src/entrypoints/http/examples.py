@@ -274,6 +274,10 @@ def event_stream() -> str:
     frames.append(
         f"id: {_event_id(f.REPLIED_AT)}\nevent: message.completed\ndata: {_line(REPLY)}\n"
     )
+    # Had the room been made without a name, the model's title would follow.
+    titled_at = _at(f.REPLIED_AT) + timedelta(seconds=1)
+    titled = msgspec.structs.replace(ROOM, named_by_user=False, updated_at=titled_at)
+    frames.append(f"id: {micros(titled_at)}\nevent: room.renamed\ndata: {_line(titled)}\n")
     return "\n".join(frames) + "\n"
 
 
