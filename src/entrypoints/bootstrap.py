@@ -64,6 +64,7 @@ from gemini_core.services import (
     ReplyService,
     ReplySweeper,
     ReplyWatcher,
+    RoomTitler,
     TierService,
     WorkersAlive,
 )
@@ -208,6 +209,7 @@ def _register_services(registry: punq.Container, settings: Settings, clock: Cloc
         per_process=settings.max_event_streams_per_process,
     )
     registry.register(ReplyWatcher, scope=one)
+    registry.register(RoomTitler, scope=one)
     registry.register(
         ReplyService,
         scope=one,
@@ -215,6 +217,7 @@ def _register_services(registry: punq.Container, settings: Settings, clock: Cloc
         history_budget_chars=settings.history_budget_chars,
         breaker=_model_breaker(settings, clock),
         write_patience_seconds=settings.reply_write_patience,
+        titler=registry.resolve(RoomTitler),
     )
     registry.register(
         ReplySweeper,

@@ -12,6 +12,7 @@ from gemini_core.services.reply_failer import ReplyFailer
 from gemini_core.services.streams import EventStreams, LiveStream, StreamEvent
 from gemini_core.services.sweep import ReplySweeper
 from gemini_core.services.tiers import TierService
+from gemini_core.services.titles import RoomTitler
 from gemini_core.services.waiting import ReplyWatcher
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "ReplySweeper",
     "ReplyWatcher",
     "RoomList",
+    "RoomTitler",
     "Session",
     "SignupStarted",
     "StreamEvent",
