@@ -68,6 +68,7 @@ from gemini_core.services import (
     ReplySweeper,
     ReplyVersions,
     ReplyWatcher,
+    RoomTitler,
     TierService,
     WorkersAlive,
 )
@@ -217,6 +218,7 @@ def _register_services(registry: punq.Container, settings: Settings, clock: Cloc
     registry.register(ReplyStops, scope=one)
     registry.register(CancelService, scope=one)
     registry.register(ReplyVersions, scope=one)
+    registry.register(RoomTitler, scope=one)
     registry.register(
         ReplyService,
         scope=one,
@@ -224,6 +226,7 @@ def _register_services(registry: punq.Container, settings: Settings, clock: Cloc
         history_budget_chars=settings.history_budget_chars,
         breaker=_model_breaker(settings, clock),
         write_patience_seconds=settings.reply_write_patience,
+        titler=registry.resolve(RoomTitler),
     )
     registry.register(
         ReplySweeper,

@@ -41,7 +41,16 @@ async def test_room_lifecycle(client: httpx.AsyncClient) -> None:
     assert got.status_code == 200
     data = got.json()["data"]
     assert data["chatroom"]["name"] == "Trip plans" and data["messages"] == []
-    assert set(data["chatroom"]) == {"id", "name", "created_at", "updated_at", "last_message_at"}
+    assert set(data["chatroom"]) == {
+        "id",
+        "name",
+        "created_at",
+        "updated_at",
+        "last_message_at",
+        "named_by_user",
+        "system_instruction",
+    }
+    assert data["chatroom"]["named_by_user"] is True
     renamed = await client.patch(f"/chatroom/{room}", json={"name": "Holiday"}, headers=headers)
     assert renamed.json()["data"]["chatroom"]["name"] == "Holiday"
     assert (await client.delete(f"/chatroom/{room}", headers=headers)).status_code == 204

@@ -20,6 +20,7 @@ from entrypoints.http import fields as f
 from entrypoints.http import messages
 from entrypoints.http.bodies import (
     ChangePasswordIn,
+    ChatroomChangeIn,
     ChatroomIn,
     LoginIn,
     MessageIn,
@@ -77,6 +78,8 @@ ROOM = ChatroomOut(
     created_at=_at(f.ROOM_CREATED_AT),
     updated_at=_at(f.ROOM_CREATED_AT),
     last_message_at=_at(f.PROMPTED_AT),
+    named_by_user=True,
+    system_instruction=None,
 )
 NEW_ROOM = msgspec.structs.replace(ROOM, last_message_at=None)
 OLDER_ROOM = ChatroomOut(
@@ -85,6 +88,8 @@ OLDER_ROOM = ChatroomOut(
     created_at=_at("2025-01-15T09:35:40Z"),
     updated_at=_at("2025-01-15T09:35:40Z"),
     last_message_at=None,
+    named_by_user=False,
+    system_instruction=None,
 )
 PROMPT = MessageOut(
     id=uuid.UUID(f.PROMPT_ID),
@@ -137,6 +142,7 @@ SHAPES: tuple[msgspec.Struct, ...] = (
     ResetPasswordIn(mobile_number=f.MOBILE, otp=f.OTP, new_password=f.NEW_PASSWORD),
     ChangePasswordIn(current_password=f.PASSWORD, new_password=f.NEW_PASSWORD),
     ChatroomIn(name=f.ROOM_NAME),
+    ChatroomChangeIn(name="Goa in December", system_instruction=f.ROOM_INSTRUCTION),
     MessageIn(content=f.PROMPT),
     USER,
     UserData(user=USER_WITH_TIER),
@@ -179,7 +185,10 @@ ANSWERS: Mapping[str, msgspec.Struct] = {
     "PATCH /chatroom/{room_id}": Envelope(
         data=ChatroomData(
             chatroom=msgspec.structs.replace(
-                ROOM, name="Goa in December", updated_at=_at(f.REPLIED_AT) + timedelta(minutes=3)
+                ROOM,
+                name="Goa in December",
+                updated_at=_at(f.REPLIED_AT) + timedelta(minutes=3),
+                system_instruction=f.ROOM_INSTRUCTION,
             )
         )
     ),
@@ -278,6 +287,10 @@ def event_stream() -> str:
     frames.append(
         f"id: {_event_id(f.REPLIED_AT)}\nevent: message.completed\ndata: {_line(REPLY)}\n"
     )
+    # Had the room been made without a name, the model's title would follow.
+    titled_at = _at(f.REPLIED_AT) + timedelta(seconds=1)
+    titled = msgspec.structs.replace(ROOM, named_by_user=False, updated_at=titled_at)
+    frames.append(f"id: {micros(titled_at)}\nevent: room.renamed\ndata: {_line(titled)}\n")
     return "\n".join(frames) + "\n"
 
 

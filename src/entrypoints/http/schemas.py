@@ -100,10 +100,27 @@ class ChatroomOut(msgspec.Struct, kw_only=True):
     name: Annotated[str, doc("the room's name", f.ROOM_NAME)]
     created_at: Annotated[datetime, doc("when the room was made", f.ROOM_CREATED_AT)]
     updated_at: Annotated[
-        datetime, doc("when the room was made or last renamed", f.ROOM_CREATED_AT)
+        datetime, doc("when the room was made or last renamed or titled", f.ROOM_CREATED_AT)
     ]
     last_message_at: Annotated[
         datetime | None, doc("when the last prompt was sent; null before any", f.PROMPTED_AT, None)
+    ]
+    named_by_user: Annotated[
+        bool,
+        doc(
+            "false while the name is a placeholder or the model's title (`room.renamed` "
+            "on the event stream when the title comes); true once the user named it",
+            True,
+            False,
+        ),
+    ]
+    system_instruction: Annotated[
+        str | None,
+        doc(
+            "the room's own instruction to the model, sent instead of the server's; null for none",
+            f.ROOM_INSTRUCTION,
+            None,
+        ),
     ]
 
     @classmethod
@@ -114,6 +131,8 @@ class ChatroomOut(msgspec.Struct, kw_only=True):
             created_at=room.created_at,
             updated_at=room.updated_at,
             last_message_at=room.last_message_at,
+            named_by_user=room.named_by_user,
+            system_instruction=room.system_instruction,
         )
 
 

@@ -10,6 +10,9 @@ import msgspec
 
 NAME_MAX = 100
 CONTENT_MAX = 8000
+SYSTEM_INSTRUCTION_MAX = 2000
+PLACEHOLDER_NAME = "New chat"
+"""The name of a room created without one, until the model titles it."""
 
 
 class Role(enum.StrEnum):

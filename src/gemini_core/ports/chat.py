@@ -51,11 +51,27 @@ class ChatroomRepository(Protocol):
         ...
 
     async def rename(
-        self, user_id: uuid.UUID, room_id: uuid.UUID, name: str, now: datetime
+        self,
+        user_id: uuid.UUID,
+        room_id: uuid.UUID,
+        name: str | None,
+        now: datetime,
+        *,
+        system_instruction: str | msgspec.UnsetType | None = msgspec.UNSET,
     ) -> Chatroom | None:
-        """Set the name and ``updated_at`` (its activity is unchanged) and
+        """Set the name (and ``named_by_user``: the model titles it no more;
+        None leaves the name alone), the system instruction unless UNSET
+        (None clears it) and ``updated_at`` (its activity is unchanged), and
         return the room as stored; None, nothing written, when the user has
         no such room."""
+        ...
+
+    async def set_title(
+        self, user_id: uuid.UUID, room_id: uuid.UUID, title: str, now: datetime
+    ) -> Chatroom | None:
+        """Name the room ``title`` only while ``named_by_user`` is false, in
+        one conditional write, and return it as stored; None (nothing
+        written) when the user named it meanwhile or has no such room."""
         ...
 
     async def delete(self, user_id: uuid.UUID, room_id: uuid.UUID) -> bool:
@@ -200,6 +216,8 @@ class ModelRequest(msgspec.Struct, frozen=True):
 
     turns: list[ModelTurn]
     system_instruction: str | None = None
+    task: Literal["reply", "title"] = "reply"
+    """``title``: the last turn asks for a short title of the conversation."""
 
 
 class ModelReply(msgspec.Struct, frozen=True):
@@ -230,22 +248,27 @@ MessageEventType = Literal[
     "message.completed",
     "message.failed",
     "message.cancelled",
+    "room.renamed",
 ]
-"""Every kind of live event: a new message, a chunk of a reply's text, and a
+"""Every kind of live event: a new message, a chunk of a reply's text, a
 reply's final state (the message carries it; ``message.cancelled`` is a reply
-stopped by its user, with the text written so far)."""
+stopped by its user, with the text written so far), and a room's new name
+(the room does)."""
 
 
 class MessageEvent(msgspec.Struct, frozen=True, kw_only=True):
-    """A live event of a chatroom; ``message`` is set on all but deltas,
-    which carry the new chunk in ``text`` and when it was made in ``at``."""
+    """A live event of a chatroom; ``message`` is set on message events but
+    deltas, which carry the new chunk in ``text`` and when it was made in
+    ``at``; ``room.renamed`` carries the room as stored in ``room`` and no
+    message id."""
 
     type: MessageEventType
     chatroom_id: uuid.UUID
-    message_id: uuid.UUID
+    message_id: uuid.UUID | None = None
     message: Message | None = None
     text: str | None = None
     at: datetime | None = None
+    room: Chatroom | None = None
 
 
 class EventPublisher(Protocol):

@@ -14,6 +14,7 @@ from gemini_core.services.reply_versions import ReplyVersions
 from gemini_core.services.streams import EventStreams, LiveStream, StreamEvent
 from gemini_core.services.sweep import ReplySweeper
 from gemini_core.services.tiers import TierService
+from gemini_core.services.titles import RoomTitler
 from gemini_core.services.waiting import ReplyWatcher
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "ReplyVersions",
     "ReplyWatcher",
     "RoomList",
+    "RoomTitler",
     "Session",
     "SignupStarted",
     "StreamEvent",

@@ -13,7 +13,7 @@ from litestar.params import HeaderParameter, Parameter
 from litestar.response import ServerSentEvent
 
 from entrypoints.http.auth import bearer_token, current_user
-from entrypoints.http.bodies import ChatroomIn, MessageIn
+from entrypoints.http.bodies import ChatroomChangeIn, ChatroomIn, MessageIn
 from entrypoints.http.cursors import ChatroomCursors, decode_message_cursor
 from entrypoints.http.event_frames import close_streams_of, closing_after_response, event_frames
 from entrypoints.http.limits import MESSAGE_MAX_BODY
@@ -61,13 +61,21 @@ class ChatroomController(Controller):
         "/",
         status_code=201,
         summary="Create a chatroom",
-        description="409 `room_limit_reached` when the caller keeps as many rooms as allowed.",
+        description=(
+            "Without a `name` the room is called `New chat` (`named_by_user` false) until "
+            "the worker titles it from its first prompt and reply (`room.renamed` on its "
+            "event stream); a user's name is never replaced. An optional "
+            "`system_instruction` is sent to the model instead of the server's. 409 "
+            "`room_limit_reached` when the caller keeps as many rooms as allowed."
+        ),
         responses=errors(400, 401, 409, 413, 503),
     )
     async def create(
         self, data: ChatroomIn, chat: ChatService, user: User
     ) -> Envelope[ChatroomData]:
-        room = await chat.create_room(user.id, data.name)
+        room = await chat.create_room(
+            user.id, data.name, system_instruction=data.system_instruction
+        )
         return ok(ChatroomData(chatroom=ChatroomOut.of(room)))
 
     @get(
@@ -123,14 +131,20 @@ class ChatroomController(Controller):
 
     @patch(
         "/{room_id:str}",
-        summary="Rename a chatroom",
-        description="Answers the renamed room.",
+        summary="Rename a chatroom or set its system instruction",
+        description=(
+            "Changes the fields given (at least one): a `name` is the user's, never "
+            "replaced by the model's title, even one that was on its way; "
+            "`system_instruction` null or blank clears the room's own. Answers the room."
+        ),
         responses=errors(400, 401, 404, 413, 503),
     )
     async def rename(
-        self, room_id: str, data: ChatroomIn, chat: ChatService, user: User
+        self, room_id: str, data: ChatroomChangeIn, chat: ChatService, user: User
     ) -> Envelope[ChatroomData]:
-        room = await chat.rename_room(user.id, parse_id(room_id), data.name)
+        room = await chat.rename_room(
+            user.id, parse_id(room_id), data.name, system_instruction=data.system_instruction
+        )
         return ok(ChatroomData(chatroom=ChatroomOut.of(room)))
 
     @delete(
@@ -209,7 +223,8 @@ class ChatroomController(Controller):
         summary="Live message events (text/event-stream)",
         description=(
             "Server-sent events of the room's messages: `id:` is resumable, `event:` "
-            "names the change, `data:` carries the message (a `MessageOut`). Comments "
+            "names the change, `data:` carries the message (a `MessageOut`), or the room "
+            "(a `ChatroomOut`) on `room.renamed`, when the model titled it. Comments "
             "keep an idle stream alive. Reconnecting with `Last-Event-ID` first sends "
             "what changed since. The stream ends when the token is revoked or expires. "
             "429 `too_many_streams` past the streams a user may hold open; 503 when this "
