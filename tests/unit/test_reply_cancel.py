@@ -208,10 +208,11 @@ async def test_racing_final_writes_end_in_one_state_and_one_give_back(
         assert final["status"] in {"cancelled", "failed"}
 
 
-async def test_a_stop_racing_the_models_failure_ends_in_one_state(
-    tmp_path: Path, clock: FakeClock
+@pytest.mark.parametrize("ending", ["failed", "completed"])
+async def test_a_stop_racing_the_workers_end_ends_in_one_state(
+    tmp_path: Path, clock: FakeClock, ending: str
 ) -> None:
-    model = ScriptedModel(error=ModelError("Gemini is down"))
+    model = ScriptedModel(error=ModelError("Gemini is down") if ending == "failed" else None)
     model.release.clear()
     async with running_app(
         make_settings(tmp_path), clock=clock, hasher=cheap_hasher(), model=model
@@ -226,11 +227,13 @@ async def test_a_stop_racing_the_models_failure_ends_in_one_state(
         final = await wait_for_reply(client, headers, room, reply_id)
         if answer.status_code == 200:
             assert final["status"] == "cancelled"
+            assert answer.json()["data"]["message"] == final
         else:
             assert_error(answer, 409, "reply_final")
-            assert final["status"] == "failed"
-        # Failed or cancelled without text: given back exactly once.
-        assert await used_today(client, headers) == 0
+            assert final["status"] == ending
+        # Given back exactly once, unless the answer was stored (or some of it).
+        kept = final["status"] == "completed" or bool(final["content"])
+        assert await used_today(client, headers) == (1 if kept else 0)
 
 
 async def test_a_reply_no_worker_picked_up_is_cancelled_by_the_api(

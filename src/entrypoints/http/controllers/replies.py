@@ -14,7 +14,7 @@ from entrypoints.http.controllers.chatrooms import parse_id, shown
 from entrypoints.http.limits import MESSAGE_MAX_BODY
 from entrypoints.http.openapi import errors, rate_limit_response_headers
 from entrypoints.http.rate_limit import rate_limit_headers
-from entrypoints.http.schemas import Envelope, MessageData, MessageOut, PromptData, ok
+from entrypoints.http.schemas import Envelope, MessageData, PromptData, ok
 from gemini_core.model import User
 from gemini_core.services import CancelService, PromptAccepted, ReplyVersions
 
@@ -80,10 +80,16 @@ class ReplyController(Controller):
         responses=errors(400, 401, 404, 409, 503),
     )
     async def cancel(
-        self, room_id: str, reply_id: str, cancels: CancelService, user: User
+        self,
+        room_id: str,
+        reply_id: str,
+        cancels: CancelService,
+        versions: ReplyVersions,
+        user: User,
     ) -> Envelope[MessageData]:
         reply = await cancels.cancel(user.id, parse_id(room_id), parse_id(reply_id, "message_id"))
-        return ok(MessageData(message=MessageOut.of(reply)))
+        (shown_reply,) = await shown([reply], versions)
+        return ok(MessageData(message=shown_reply))
 
     @post(
         "/{room_id:str}/message/{reply_id:str}/regenerate",
