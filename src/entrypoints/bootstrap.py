@@ -45,6 +45,7 @@ from gemini_core.ports import (
     PasswordHasher,
     PhoneNumbers,
     RateLimiter,
+    ReplyCancellations,
     ReplyQueue,
     StreamSlots,
     TokenIssuer,
@@ -55,6 +56,7 @@ from gemini_core.ports import (
 from gemini_core.services import (
     AuthService,
     BillingService,
+    CancelService,
     ChatService,
     EventStreams,
     ModelBreaker,
@@ -62,7 +64,9 @@ from gemini_core.services import (
     ReadinessService,
     ReplyFailer,
     ReplyService,
+    ReplyStops,
     ReplySweeper,
+    ReplyVersions,
     ReplyWatcher,
     RoomTitler,
     TierService,
@@ -89,6 +93,7 @@ class Overrides(TypedDict, total=False):
     lease: Lease
     workers: WorkerRegistry
     queue: ReplyQueue
+    cancellations: ReplyCancellations
     model: ChatModel
     billing: BillingGateway | None
 
@@ -110,6 +115,7 @@ _PORTS: dict[str, tuple[Any, ...]] = {
     "lease": (Lease,),
     "workers": (WorkerRegistry,),
     "queue": (ReplyQueue,),
+    "cancellations": (ReplyCancellations,),
     "model": (ChatModel,),
     "billing": (BillingGateway,),
 }
@@ -209,6 +215,9 @@ def _register_services(registry: punq.Container, settings: Settings, clock: Cloc
         per_process=settings.max_event_streams_per_process,
     )
     registry.register(ReplyWatcher, scope=one)
+    registry.register(ReplyStops, scope=one)
+    registry.register(CancelService, scope=one)
+    registry.register(ReplyVersions, scope=one)
     registry.register(RoomTitler, scope=one)
     registry.register(
         ReplyService,

@@ -41,6 +41,7 @@ from entrypoints.http.schemas import (
     ErrorBody,
     ErrorEnvelope,
     HealthOut,
+    MessageData,
     MessageOut,
     OtpOut,
     PageEnvelope,
@@ -113,6 +114,12 @@ PENDING_REPLY = MessageOut(
 REPLY = msgspec.structs.replace(
     PENDING_REPLY, content=f.REPLY, status="completed", completed_at=_at(f.REPLIED_AT)
 )
+CANCELLED_REPLY = msgspec.structs.replace(
+    PENDING_REPLY,
+    content=f.REPLY[: len(f.REPLY) // 2],
+    status="cancelled",
+    completed_at=_at(f.REPLIED_AT),
+)
 # A cursor as the server makes them, signed with a key that is not any server's.
 ROOM_CURSOR = ChatroomCursors(b"an example key, not a server's").encode(
     ChatroomCursor(activity_at=OLDER_ROOM.created_at, id=OLDER_ROOM.id)
@@ -148,6 +155,7 @@ SHAPES: tuple[msgspec.Struct, ...] = (
     ChatroomData(chatroom=NEW_ROOM),
     ChatroomDetailData(chatroom=ROOM, messages=[PROMPT, REPLY]),
     PromptData(message=PROMPT, reply=PENDING_REPLY),
+    MessageData(message=REPLY),
     USAGE,
     BillingOut(available=False, reason="billing is not configured on this server"),
     SubscriptionStatusOut(
@@ -183,6 +191,9 @@ ANSWERS: Mapping[str, msgspec.Struct] = {
                 system_instruction=f.ROOM_INSTRUCTION,
             )
         )
+    ),
+    "POST /chatroom/{room_id}/message/{reply_id}/cancel": Envelope(
+        data=MessageData(message=CANCELLED_REPLY)
     ),
     "GET /subscribe/success": Envelope(data=DoneOut(message=messages.PAYMENT_RECEIVED)),
     "GET /subscribe/cancel": Envelope(data=DoneOut(message=messages.CHECKOUT_CANCELLED)),
@@ -225,6 +236,8 @@ def _event_id(moment: str, step: int = 0) -> str:
 # Query, path and header parameters, by name.
 PARAMETERS: Mapping[str, Any] = {
     "room_id": f.ROOM_ID,
+    "reply_id": f.REPLY_ID,
+    "message_id": f.PROMPT_ID,
     "limit": 20,
     "cursor": ROOM_CURSOR,
     "before": f.PROMPT_ID,

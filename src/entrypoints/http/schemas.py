@@ -146,7 +146,14 @@ class MessageOut(msgspec.Struct, kw_only=True):
     role: Annotated[str, doc("`user` (a prompt) or `model` (a reply)", "model", "user")]
     content: Annotated[str, doc("the text; empty while a reply is pending", f.REPLY)]
     status: Annotated[
-        str, doc("`pending`, `completed` or `failed`", "completed", "pending", "failed")
+        str,
+        doc(
+            "`pending`, `completed`, `failed` or `cancelled` (stopped by its user)",
+            "completed",
+            "pending",
+            "failed",
+            "cancelled",
+        ),
     ]
     error: Annotated[
         str | None,
@@ -157,9 +164,30 @@ class MessageOut(msgspec.Struct, kw_only=True):
         datetime | None,
         doc("when it was completed or failed; null while pending", f.REPLIED_AT, None),
     ]
+    reply_to: Annotated[
+        uuid.UUID | None,
+        doc("for a reply: the prompt it answers (its versions share it)", f.PROMPT_ID, None),
+    ] = None
+    edited_at: Annotated[
+        datetime | None, doc("for a prompt: when its text was last replaced", None, f.REPLIED_AT)
+    ] = None
+    superseded_at: Annotated[
+        datetime | None,
+        doc("for a reply: when a newer version replaced it; null for the current one", None),
+    ] = None
+    versions: Annotated[
+        list[uuid.UUID] | None,
+        doc(
+            "for a reply: the ids of all its versions, oldest first (each readable at "
+            "`GET /chatroom/{id}/message/{message_id}`); null for a prompt and in live events",
+            [f.REPLY_ID],
+            None,
+        ),
+    ] = None
 
     @classmethod
-    def of(cls, message: Message) -> MessageOut:
+    def of(cls, message: Message, versions: list[uuid.UUID] | None = None) -> MessageOut:
+        """The message as the API shows it, with its reply's ``versions`` when looked up."""
         return cls(
             id=message.id,
             chatroom_id=message.chatroom_id,
@@ -169,6 +197,10 @@ class MessageOut(msgspec.Struct, kw_only=True):
             error=message.error,
             created_at=message.created_at,
             completed_at=message.completed_at,
+            reply_to=message.reply_to,
+            edited_at=message.edited_at,
+            superseded_at=message.superseded_at,
+            versions=versions,
         )
 
 
@@ -190,6 +222,12 @@ class PromptData(msgspec.Struct):
 
     message: Annotated[MessageOut, doc("the prompt, stored")]
     reply: Annotated[MessageOut, doc("the reply, `pending` until the model has answered")]
+
+
+class MessageData(msgspec.Struct):
+    """One message: a prompt, or a reply in any of its versions."""
+
+    message: Annotated[MessageOut, doc("the message as stored")]
 
 
 class UsageOut(msgspec.Struct):

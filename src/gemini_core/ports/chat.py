@@ -99,7 +99,8 @@ class MessageRepository(Protocol):
     async def list_page(
         self, chatroom_id: uuid.UUID, limit: int, before: uuid.UUID | None
     ) -> list[Message]:
-        """Up to ``limit`` messages older than ``before``, newest first."""
+        """Up to ``limit`` messages older than ``before``, newest first,
+        leaving out reply versions a newer one superseded."""
         ...
 
     async def start_delivery(self, message_id: uuid.UUID) -> Message | None:
@@ -125,6 +126,31 @@ class MessageRepository(Protocol):
 
     async def stale_pending(self, created_before: datetime, limit: int) -> list[Message]:
         """Pending replies created before ``created_before``, oldest first."""
+        ...
+
+    # -- versions of a reply (regenerate, edited prompts) ---------------------
+
+    async def last_prompt(self, chatroom_id: uuid.UUID) -> Message | None:
+        """The room's newest prompt; None in a room without one."""
+        ...
+
+    async def supersede_current(self, prompt_id: uuid.UUID, now: datetime) -> Message | None:
+        """Mark the prompt's current reply version superseded at ``now`` if
+        it is final, and return it as now stored; None (nothing written) when it
+        has none or it is still pending. Of concurrent calls only one
+        supersedes a given version: the others wait for it and find none."""
+        ...
+
+    async def edit_prompt(self, prompt_id: uuid.UUID, content: str, now: datetime) -> bool:
+        """Replace a prompt's text and set its ``edited_at``; False when
+        there is no such prompt."""
+        ...
+
+    async def version_ids(
+        self, prompt_ids: Collection[uuid.UUID]
+    ) -> dict[uuid.UUID, list[uuid.UUID]]:
+        """The ids of every reply version of each of ``prompt_ids``, oldest
+        first (prompts without replies are left out)."""
         ...
 
 
@@ -221,10 +247,13 @@ MessageEventType = Literal[
     "message.delta",
     "message.completed",
     "message.failed",
+    "message.cancelled",
     "room.renamed",
 ]
-"""Every kind of live event: a new message, a chunk of a reply's text, and a
-reply's final state (the message carries it), and a room's new name (the room does)."""
+"""Every kind of live event: a new message, a chunk of a reply's text, a
+reply's final state (the message carries it; ``message.cancelled`` is a reply
+stopped by its user, with the text written so far), and a room's new name
+(the room does)."""
 
 
 class MessageEvent(msgspec.Struct, frozen=True, kw_only=True):

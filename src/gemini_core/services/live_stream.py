@@ -18,7 +18,7 @@ from gemini_core.services.stream_limits import StreamPlace
 # Final states this stream has delivered, remembered so that a stale delta or
 # a repeated state of a finished message is not sent after it.
 _REMEMBERED_FINAL = 1024
-_FINAL_TYPES = ("message.completed", "message.failed")
+_FINAL_TYPES = ("message.completed", "message.failed", "message.cancelled")
 
 
 def event_time(event: MessageEvent, fallback: datetime) -> datetime:

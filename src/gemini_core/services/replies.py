@@ -21,6 +21,7 @@ from gemini_core.ports import (
     ModelTurn,
     UnitOfWorkFactory,
 )
+from gemini_core.services.cancellation import ReplyStopped, ReplyStops
 from gemini_core.services.model_breaker import ModelBreaker
 from gemini_core.services.patience import DEFAULT_WRITE_PATIENCE_SECONDS, patiently
 from gemini_core.services.reply_failer import ReplyFailer
@@ -73,6 +74,7 @@ class ReplyService:
         model: ChatModel,
         events: EventPublisher,
         failer: ReplyFailer,
+        stops: ReplyStops,
         clock: Clock,
         system_instruction: str | None = None,
         history_budget_chars: int = DEFAULT_HISTORY_BUDGET_CHARS,
@@ -86,6 +88,7 @@ class ReplyService:
         self._model = model
         self._events = events
         self._failer = failer
+        self._stops = stops
         self._clock = clock
         self._system_instruction = system_instruction
         self._budget = history_budget_chars
@@ -128,6 +131,9 @@ class ReplyService:
         reply = await self._claim(run)
         if reply is None:
             return
+        if await self._stops.requested(reply.id):
+            await self._stopped(run, reply, "")
+            return
         request, untitled = await self._request_for(reply)
         if not request.turns:
             await self._fail(run, reply, "there is no prompt to answer")
@@ -139,6 +145,9 @@ class ReplyService:
             answer = await self._call_model(run, request, reply)
         except ModelError as exc:
             await self._fail(run, reply, exc.message)
+            return
+        except ReplyStopped as stop:
+            await self._stopped(run, reply, stop.text)
             return
         run.outcome = "completed"
         if not await self._complete(reply, answer):
@@ -152,7 +161,10 @@ class ReplyService:
         """The model's answer, timed, with the breaker told how it went."""
         started = self._clock.now()
         try:
-            answer = await self._model.generate(request, self._delta_sink(reply))
+            # Runs the call so that a stop request cancels it (ReplyStopped).
+            answer = await self._stops.run(
+                reply.id, lambda sink: self._model.generate(request, sink), self._delta_sink(reply)
+            )
         except ModelError as exc:
             if self._breaker is not None:
                 self._breaker.failed(exc)
@@ -177,6 +189,16 @@ class ReplyService:
             run.outcome, run.reason = "failed", reason
         else:
             run.outcome, run.reason = "skipped", "finished by another run"
+
+    async def _stopped(self, run: _Run, reply: Message, text: str) -> None:
+        cancelled = await patiently(
+            lambda: self._stops.cancel(reply, text),
+            patience_seconds=self._patience,
+            what=f"cancelling reply {reply.id}",
+        )
+        run.outcome, run.reason = (
+            ("cancelled", None) if cancelled else ("skipped", "finished by another run")
+        )
 
     async def _claim(self, run: _Run) -> Message | None:
         """Count this delivery; the reply to work on, or None when there is

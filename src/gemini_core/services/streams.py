@@ -62,6 +62,8 @@ def _state_event(message: Message) -> MessageEvent:
         kind = "message.completed"
     elif message.status is MessageStatus.FAILED:
         kind = "message.failed"
+    elif message.status is MessageStatus.CANCELLED:
+        kind = "message.cancelled"
     return MessageEvent(
         type=kind, chatroom_id=message.chatroom_id, message_id=message.id, message=message
     )

@@ -31,8 +31,8 @@ from entrypoints.http.schemas import (
     ok,
 )
 from gemini_core.errors import ValidationFailed
-from gemini_core.model import User
-from gemini_core.services import ChatService, EventStreams
+from gemini_core.model import Message, User
+from gemini_core.services import ChatService, EventStreams, ReplyVersions
 from gemini_core.services.streams import EVENT_ID_PATTERN
 
 PageLimit = Annotated[int, Parameter(ge=1, le=100, description="page size, 1-100")]
@@ -43,6 +43,12 @@ def parse_id(raw: str, field: str = "chatroom_id") -> uuid.UUID:
         return uuid.UUID(raw)
     except ValueError:
         raise ValidationFailed.for_field(field, "must be a UUID") from None
+
+
+async def shown(messages: list[Message], versions: ReplyVersions) -> list[MessageOut]:
+    """The messages as the API shows them, each reply with its versions."""
+    found = await versions.versions_of(messages)
+    return [MessageOut.of(m, found.get(m.reply_to) if m.reply_to else None) for m in messages]
 
 
 class ChatroomController(Controller):
@@ -114,12 +120,12 @@ class ChatroomController(Controller):
         responses=errors(400, 401, 404, 503),
     )
     async def get_room(
-        self, room_id: str, chat: ChatService, user: User
+        self, room_id: str, chat: ChatService, versions: ReplyVersions, user: User
     ) -> Envelope[ChatroomDetailData]:
         room, messages = await chat.get_room(user.id, parse_id(room_id))
         return ok(
             ChatroomDetailData(
-                chatroom=ChatroomOut.of(room), messages=[MessageOut.of(m) for m in messages]
+                chatroom=ChatroomOut.of(room), messages=await shown(messages, versions)
             )
         )
 
@@ -164,6 +170,7 @@ class ChatroomController(Controller):
         self,
         room_id: str,
         chat: ChatService,
+        versions: ReplyVersions,
         user: User,
         limit: PageLimit = 50,
         before: Annotated[
@@ -177,7 +184,7 @@ class ChatroomController(Controller):
         before_id = decode_message_cursor(before) if before is not None else None
         page, older = await chat.list_messages(user.id, parse_id(room_id), limit, before_id)
         return PageEnvelope(
-            data=[MessageOut.of(m) for m in page],
+            data=await shown(page, versions),
             meta=PageMeta(next_cursor=str(older) if older else None),
         )
 
