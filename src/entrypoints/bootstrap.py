@@ -45,6 +45,7 @@ from gemini_core.ports import (
     PasswordHasher,
     PhoneNumbers,
     RateLimiter,
+    ReplyCancellations,
     ReplyQueue,
     StreamSlots,
     TokenIssuer,
@@ -55,6 +56,7 @@ from gemini_core.ports import (
 from gemini_core.services import (
     AuthService,
     BillingService,
+    CancelService,
     ChatService,
     ConversationExport,
     EventStreams,
@@ -63,8 +65,11 @@ from gemini_core.services import (
     ReadinessService,
     ReplyFailer,
     ReplyService,
+    ReplyStops,
     ReplySweeper,
+    ReplyVersions,
     ReplyWatcher,
+    RoomTitler,
     SearchService,
     TierService,
     WorkersAlive,
@@ -90,6 +95,7 @@ class Overrides(TypedDict, total=False):
     lease: Lease
     workers: WorkerRegistry
     queue: ReplyQueue
+    cancellations: ReplyCancellations
     model: ChatModel
     billing: BillingGateway | None
 
@@ -111,6 +117,7 @@ _PORTS: dict[str, tuple[Any, ...]] = {
     "lease": (Lease,),
     "workers": (WorkerRegistry,),
     "queue": (ReplyQueue,),
+    "cancellations": (ReplyCancellations,),
     "model": (ChatModel,),
     "billing": (BillingGateway,),
 }
@@ -210,6 +217,10 @@ def _register_services(registry: punq.Container, settings: Settings, clock: Cloc
         per_process=settings.max_event_streams_per_process,
     )
     registry.register(ReplyWatcher, scope=one)
+    registry.register(ReplyStops, scope=one)
+    registry.register(CancelService, scope=one)
+    registry.register(ReplyVersions, scope=one)
+    registry.register(RoomTitler, scope=one)
     registry.register(SearchService, scope=one)
     registry.register(ConversationExport, scope=one)
     registry.register(
@@ -219,6 +230,7 @@ def _register_services(registry: punq.Container, settings: Settings, clock: Cloc
         history_budget_chars=settings.history_budget_chars,
         breaker=_model_breaker(settings, clock),
         write_patience_seconds=settings.reply_write_patience,
+        titler=registry.resolve(RoomTitler),
     )
     registry.register(
         ReplySweeper,

@@ -2,7 +2,7 @@
 
     async with open_embedded("./chat-data") as app:
         ...  # app.auth, app.chat, app.search, app.export, app.quota, app.billing,
-        ...  # app.wait_for_reply
+        # app.cancels, app.versions, app.wait_for_reply
 
 ``open_embedded`` runs everything in this process (SQLite in ``data_dir``,
 in-process caches and queue, replies produced here by the offline model or
@@ -31,9 +31,11 @@ from gemini_core.model import Message
 from gemini_core.services import (
     AuthService,
     BillingService,
+    CancelService,
     ChatService,
     ConversationExport,
     QuotaService,
+    ReplyVersions,
     ReplyWatcher,
     SearchService,
     TierService,
@@ -50,6 +52,10 @@ class ChatApp:
     quota: QuotaService
     tiers: TierService
     billing: BillingService
+    cancels: CancelService
+    """Stop a reply being written."""
+    versions: ReplyVersions
+    """Ask again, fix the last prompt, read any version of a reply."""
     search: SearchService
     export: ConversationExport
 
@@ -62,12 +68,14 @@ class ChatApp:
             quota=container.resolve(QuotaService),
             tiers=container.resolve(TierService),
             billing=container.resolve(BillingService),
+            cancels=container.resolve(CancelService),
+            versions=container.resolve(ReplyVersions),
             search=container.resolve(SearchService),
             export=container.resolve(ConversationExport),
         )
 
     async def wait_for_reply(self, user_id: uuid.UUID, reply_id: uuid.UUID) -> Message:
-        """The reply once it is completed or failed; bound the wait with
+        """The reply once it is final (completed, failed or cancelled); bound the wait with
         ``asyncio.timeout``."""
         return await self.container.resolve(ReplyWatcher).wait(user_id, reply_id)
 

@@ -24,6 +24,7 @@ from adapters.sqlalchemy.search_schema import include_name
 from adapters.sqlalchemy.tables import metadata
 from entrypoints.settings import load_settings
 from tests.contracts.daily_usage import DailyUsageContract
+from tests.contracts.message_versions import MessageVersionsContract
 from tests.contracts.repositories import (
     ChatroomRepositoryContract,
     MessageRepositoryContract,
@@ -64,7 +65,7 @@ class TestPostgresChatrooms(ChatroomRepositoryContract):
     pass
 
 
-class TestPostgresMessages(MessageRepositoryContract):
+class TestPostgresMessages(MessageRepositoryContract, MessageVersionsContract):
     pass
 
 

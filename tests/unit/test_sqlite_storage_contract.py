@@ -14,6 +14,7 @@ from adapters.sqlalchemy import SqlUnitOfWorkFactory, create_engine, upgrade_sch
 from adapters.sqlalchemy.search_schema import include_name
 from adapters.sqlalchemy.tables import metadata
 from tests.contracts.daily_usage import DailyUsageContract
+from tests.contracts.message_versions import MessageVersionsContract
 from tests.contracts.repositories import (
     ChatroomRepositoryContract,
     MessageRepositoryContract,
@@ -51,7 +52,7 @@ class TestSqliteChatrooms(ChatroomRepositoryContract):
     pass
 
 
-class TestSqliteMessages(MessageRepositoryContract):
+class TestSqliteMessages(MessageRepositoryContract, MessageVersionsContract):
     pass
 
 

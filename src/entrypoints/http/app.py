@@ -22,6 +22,7 @@ from entrypoints.http.controllers.chatrooms import ChatroomController
 from entrypoints.http.controllers.export import ExportController
 from entrypoints.http.controllers.health import health, ready
 from entrypoints.http.controllers.metrics import metrics_route
+from entrypoints.http.controllers.replies import ReplyController
 from entrypoints.http.controllers.search import SearchController
 from entrypoints.http.controllers.subscriptions import SubscriptionController
 from entrypoints.http.controllers.users import UserController
@@ -73,6 +74,7 @@ def app_for(container: Container) -> Litestar:
             AuthController,
             UserController,
             ChatroomController,
+            ReplyController,
             ExportController,
             SearchController,
             SubscriptionController,

@@ -14,11 +14,13 @@ from entrypoints.container import Container
 from gemini_core.services import (
     AuthService,
     BillingService,
+    CancelService,
     ChatService,
     ConversationExport,
     EventStreams,
     QuotaService,
     ReadinessService,
+    ReplyVersions,
     SearchService,
     TierService,
 )
@@ -27,6 +29,8 @@ from gemini_core.services import (
 INJECTED: dict[str, Any] = {
     "auth": AuthService,
     "chat": ChatService,
+    "cancels": CancelService,
+    "versions": ReplyVersions,
     "streams": EventStreams,
     "quota": QuotaService,
     "tiers": TierService,

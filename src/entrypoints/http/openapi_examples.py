@@ -42,6 +42,11 @@ from entrypoints.http.examples import (
 from gemini_core.services.billing import HANDLED_EVENTS
 
 _ROOM_ID = "the room's id (a UUID)"
+_ID_WORDS = {
+    "room_id": _ROOM_ID,
+    "reply_id": "the id of a reply of that room (a UUID)",
+    "message_id": "the id of a message of that room, a prompt or any version of a reply (a UUID)",
+}
 
 
 @dataclasses.dataclass
@@ -138,8 +143,9 @@ def _annotate_operation(label: str, operation: Operation) -> None:
     for parameter in operation.parameters or []:
         if isinstance(parameter, Parameter) and parameter.name in PARAMETERS:
             parameter.example = PARAMETERS[parameter.name]
-            if parameter.name == "room_id":
-                parameter.description = parameter.description or _ROOM_ID
+            described = _ID_WORDS.get(parameter.name)
+            if described is not None:
+                parameter.description = parameter.description or described
 
 
 def _example_of_schema(schema: Any) -> Any | None:

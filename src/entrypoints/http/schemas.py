@@ -100,10 +100,27 @@ class ChatroomOut(msgspec.Struct, kw_only=True):
     name: Annotated[str, doc("the room's name", f.ROOM_NAME)]
     created_at: Annotated[datetime, doc("when the room was made", f.ROOM_CREATED_AT)]
     updated_at: Annotated[
-        datetime, doc("when the room was made or last renamed", f.ROOM_CREATED_AT)
+        datetime, doc("when the room was made or last renamed or titled", f.ROOM_CREATED_AT)
     ]
     last_message_at: Annotated[
         datetime | None, doc("when the last prompt was sent; null before any", f.PROMPTED_AT, None)
+    ]
+    named_by_user: Annotated[
+        bool,
+        doc(
+            "false while the name is a placeholder or the model's title (`room.renamed` "
+            "on the event stream when the title comes); true once the user named it",
+            True,
+            False,
+        ),
+    ]
+    system_instruction: Annotated[
+        str | None,
+        doc(
+            "the room's own instruction to the model, sent instead of the server's; null for none",
+            f.ROOM_INSTRUCTION,
+            None,
+        ),
     ]
 
     @classmethod
@@ -114,6 +131,8 @@ class ChatroomOut(msgspec.Struct, kw_only=True):
             created_at=room.created_at,
             updated_at=room.updated_at,
             last_message_at=room.last_message_at,
+            named_by_user=room.named_by_user,
+            system_instruction=room.system_instruction,
         )
 
 
@@ -127,7 +146,14 @@ class MessageOut(msgspec.Struct, kw_only=True):
     role: Annotated[str, doc("`user` (a prompt) or `model` (a reply)", "model", "user")]
     content: Annotated[str, doc("the text; empty while a reply is pending", f.REPLY)]
     status: Annotated[
-        str, doc("`pending`, `completed` or `failed`", "completed", "pending", "failed")
+        str,
+        doc(
+            "`pending`, `completed`, `failed` or `cancelled` (stopped by its user)",
+            "completed",
+            "pending",
+            "failed",
+            "cancelled",
+        ),
     ]
     error: Annotated[
         str | None,
@@ -138,9 +164,30 @@ class MessageOut(msgspec.Struct, kw_only=True):
         datetime | None,
         doc("when it was completed or failed; null while pending", f.REPLIED_AT, None),
     ]
+    reply_to: Annotated[
+        uuid.UUID | None,
+        doc("for a reply: the prompt it answers (its versions share it)", f.PROMPT_ID, None),
+    ] = None
+    edited_at: Annotated[
+        datetime | None, doc("for a prompt: when its text was last replaced", None, f.REPLIED_AT)
+    ] = None
+    superseded_at: Annotated[
+        datetime | None,
+        doc("for a reply: when a newer version replaced it; null for the current one", None),
+    ] = None
+    versions: Annotated[
+        list[uuid.UUID] | None,
+        doc(
+            "for a reply: the ids of all its versions, oldest first (each readable at "
+            "`GET /chatroom/{id}/message/{message_id}`); null for a prompt and in live events",
+            [f.REPLY_ID],
+            None,
+        ),
+    ] = None
 
     @classmethod
-    def of(cls, message: Message) -> MessageOut:
+    def of(cls, message: Message, versions: list[uuid.UUID] | None = None) -> MessageOut:
+        """The message as the API shows it, with its reply's ``versions`` when looked up."""
         return cls(
             id=message.id,
             chatroom_id=message.chatroom_id,
@@ -150,6 +197,10 @@ class MessageOut(msgspec.Struct, kw_only=True):
             error=message.error,
             created_at=message.created_at,
             completed_at=message.completed_at,
+            reply_to=message.reply_to,
+            edited_at=message.edited_at,
+            superseded_at=message.superseded_at,
+            versions=versions,
         )
 
 
@@ -171,6 +222,12 @@ class PromptData(msgspec.Struct):
 
     message: Annotated[MessageOut, doc("the prompt, stored")]
     reply: Annotated[MessageOut, doc("the reply, `pending` until the model has answered")]
+
+
+class MessageData(msgspec.Struct):
+    """One message: a prompt, or a reply in any of its versions."""
+
+    message: Annotated[MessageOut, doc("the message as stored")]
 
 
 class SearchHitOut(msgspec.Struct, kw_only=True):
@@ -221,6 +278,22 @@ class UsageOut(msgspec.Struct):
     ]
 
 
+class BillingOut(msgspec.Struct):
+    """Whether this server can take payments, before anyone tries."""
+
+    available: Annotated[
+        bool, doc("whether `POST /subscribe/pro` and `/subscribe/portal` can work here", False)
+    ]
+    reason: Annotated[
+        str | None,
+        doc(
+            "why not, in the words a 503 `billing_unavailable` would carry; null when available",
+            "billing is not configured on this server",
+            None,
+        ),
+    ]
+
+
 class SubscriptionStatusOut(msgspec.Struct):
     """The caller's tier, their Stripe subscription and today's usage."""
 
@@ -242,6 +315,7 @@ class SubscriptionStatusOut(msgspec.Struct):
         bool, doc("whether the subscription ends with the paid period", False)
     ]
     usage: Annotated[UsageOut, doc("today's prompts")]
+    billing: Annotated[BillingOut, doc("whether upgrading is possible on this server")]
 
 
 class CheckoutOut(msgspec.Struct):

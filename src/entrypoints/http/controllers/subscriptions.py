@@ -7,9 +7,9 @@ from litestar.di import Provide
 
 from entrypoints.http.auth import current_user
 from entrypoints.http.openapi import errors
-from entrypoints.http.schemas import Envelope, SubscriptionStatusOut, UsageOut, ok
+from entrypoints.http.schemas import BillingOut, Envelope, SubscriptionStatusOut, UsageOut, ok
 from gemini_core.model import User
-from gemini_core.services import QuotaService, TierService
+from gemini_core.services import BillingService, QuotaService, TierService
 
 
 class SubscriptionController(Controller):
@@ -21,11 +21,15 @@ class SubscriptionController(Controller):
     @get(
         "/status",
         summary="Tier, subscription state and today's usage",
-        description="`usage.daily_limit` is null on Pro (no daily limit).",
+        description=(
+            "`usage.daily_limit` is null on Pro (no daily limit). `billing` says whether "
+            "this server can take payments at all, so a client can disable its upgrade "
+            "button with the reason before anyone presses it."
+        ),
         responses=errors(401, 503),
     )
     async def status(
-        self, tiers: TierService, quota: QuotaService, user: User
+        self, tiers: TierService, quota: QuotaService, billing: BillingService, user: User
     ) -> Envelope[SubscriptionStatusOut]:
         subscription = await tiers.subscription(user.id)
         usage = await quota.usage(user.id)
@@ -37,6 +41,10 @@ class SubscriptionController(Controller):
                 cancel_at_period_end=subscription.cancel_at_period_end,
                 usage=UsageOut(
                     used_today=usage.used, daily_limit=usage.limit, resets_at=usage.resets_at
+                ),
+                billing=BillingOut(
+                    available=billing.unavailable_reason is None,
+                    reason=billing.unavailable_reason,
                 ),
             )
         )

@@ -118,13 +118,15 @@ export const api = {
   verifyOtp: (mobile, otp) => call("POST", "/auth/verify-otp", { mobile_number: mobile, otp }),
   login: (mobile, password) => call("POST", "/auth/login", { mobile_number: mobile, password }),
   signup: (fields) => call("POST", "/auth/signup", fields),
+  logout: () => call("POST", "/auth/logout"),
   me: () => call("GET", "/user/me"),
   rooms: (cursor, limit = 20) => {
     const query = new URLSearchParams({ limit: String(limit) });
     if (cursor) query.set("cursor", cursor);
     return call("GET", `/chatroom?${query}`);
   },
-  createRoom: (name) => call("POST", "/chatroom", { name }),
+  // A blank name makes an unnamed room, which the model titles after its first reply.
+  createRoom: (name) => call("POST", "/chatroom", name.trim() ? { name } : {}),
   renameRoom: (id, name) => call("PATCH", room(id), { name }),
   deleteRoom: (id) => call("DELETE", room(id)),
   messages: (id, before, limit = 30) => {
