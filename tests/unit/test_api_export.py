@@ -110,9 +110,12 @@ async def bulk_room(client: ApiClient, owner: uuid.UUID, count: int) -> Chatroom
     return room
 
 
-async def asgi_chunks(client: ApiClient, path: str, query: str, token: str) -> list[bytes]:
+async def asgi_chunks(
+    client: ApiClient, path: str, query: str, token: str, leave_after: int | None = None
+) -> list[bytes]:
     """The body of a GET as the app sends it: one item per ASGI body message
-    (httpx's ASGI transport would join them)."""
+    (httpx's ASGI transport would join them); with ``leave_after``, the
+    client disconnects once that many chunks came."""
     scope: dict[str, Any] = {
         "type": "http",
         "asgi": {"version": "3.0"},
@@ -146,7 +149,7 @@ async def asgi_chunks(client: ApiClient, path: str, query: str, token: str) -> l
         elif message["type"] == "http.response.body":
             if message.get("body"):
                 chunks.append(message["body"])
-            if not message.get("more_body"):
+            if not message.get("more_body") or len(chunks) == leave_after:
                 finished.set()
 
     try:
@@ -155,6 +158,23 @@ async def asgi_chunks(client: ApiClient, path: str, query: str, token: str) -> l
         finished.set()
     assert status == [200]
     return chunks
+
+
+async def test_a_client_leaving_mid_export_leaves_no_connection_out(client: ApiClient) -> None:
+    headers = await login(client)
+    room = await bulk_room(client, await user_id(client, headers), EXPORT_PAGE * 6)
+    token = headers["Authorization"].removeprefix("Bearer ")
+    engine = client.container.resolve(UnitOfWorkFactory).engine  # type: ignore[type-abstract, attr-defined]
+    for leave_after in (1, 2, 3):
+        chunks = await asgi_chunks(
+            client, f"/chatroom/{room.id}/export", "format=json", token, leave_after=leave_after
+        )
+        assert len(chunks) < 8
+        for _ in range(100):  # a shielded read may still be finishing its page
+            if engine.pool.checkedout() == 0:
+                break
+            await asyncio.sleep(0.01)
+        assert engine.pool.checkedout() == 0, leave_after
 
 
 class CountingReads:

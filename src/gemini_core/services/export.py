@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from datetime import datetime
@@ -50,10 +51,16 @@ class ConversationExport:
         being read; a room deleted meanwhile ends the pages early."""
         after: uuid.UUID | None = None
         while True:
-            async with self._uow(autocommit=True) as uow:
-                page = await uow.messages.list_after(room.id, self._page_size, after)
+            # Shielded: a client that leaves mid-export cancels the reader,
+            # and a read cut inside its unit of work could not hand its
+            # connection back; the page is read to its end, then dropped.
+            page = await asyncio.shield(self._read(room.id, after))
             if page:
                 yield page
             if len(page) < self._page_size:
                 return
             after = page[-1].id
+
+    async def _read(self, room_id: uuid.UUID, after: uuid.UUID | None) -> list[Message]:
+        async with self._uow(autocommit=True) as uow:
+            return await uow.messages.list_after(room_id, self._page_size, after)
