@@ -12,7 +12,8 @@ from typing import Any
 
 import msgspec
 
-from entrypoints.http.schemas import ExportOut, MessageOut
+from entrypoints.http.schemas import MessageOut
+from entrypoints.http.search_schemas import ExportOut
 from gemini_core.ids import new_id
 from gemini_core.model import Chatroom, Message, MessageStatus, Role
 from gemini_core.ports import Clock, UnitOfWorkFactory

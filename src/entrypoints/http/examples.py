@@ -41,7 +41,6 @@ from entrypoints.http.schemas import (
     Envelope,
     ErrorBody,
     ErrorEnvelope,
-    ExportOut,
     HealthOut,
     MessageData,
     MessageOut,
@@ -51,7 +50,6 @@ from entrypoints.http.schemas import (
     PortalOut,
     PromptData,
     ReceivedOut,
-    SearchHitOut,
     SessionOut,
     SignupOut,
     SubscriptionStatusOut,
@@ -59,6 +57,7 @@ from entrypoints.http.schemas import (
     UserData,
     UserOut,
 )
+from entrypoints.http.search_schemas import ExportOut, SearchHitOut
 from gemini_core.ports import ChatroomCursor, SearchCursor
 from gemini_core.services.live_stream import micros
 

@@ -116,7 +116,7 @@ def polished(app: Litestar) -> Litestar:
     return app
 
 
-_GENERIC = re.compile(r"^(Envelope|PageEnvelope)_entrypoints\.http\.schemas\.(\w+)_$")
+_GENERIC = re.compile(r"^(Envelope|PageEnvelope)_entrypoints\.http\.\w+\.(\w+)_$")
 
 
 def _clean_name(name: str) -> str:

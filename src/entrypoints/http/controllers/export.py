@@ -20,7 +20,7 @@ from entrypoints.http.export_format import (
     export_chunks,
 )
 from entrypoints.http.openapi import errors
-from entrypoints.http.schemas import ExportOut
+from entrypoints.http.search_schemas import ExportOut
 from gemini_core.errors import ValidationFailed
 from gemini_core.model import User
 from gemini_core.services import ConversationExport

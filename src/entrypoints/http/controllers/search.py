@@ -11,7 +11,8 @@ from litestar.params import Parameter
 from entrypoints.http.auth import current_user
 from entrypoints.http.cursors import SearchCursors
 from entrypoints.http.openapi import errors
-from entrypoints.http.schemas import PageEnvelope, PageMeta, SearchHitOut
+from entrypoints.http.schemas import PageEnvelope, PageMeta
+from entrypoints.http.search_schemas import SearchHitOut
 from entrypoints.http.snippets import snippet_html
 from gemini_core.model import User
 from gemini_core.search_text import QUERY_MAX
