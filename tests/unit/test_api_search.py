@@ -13,6 +13,9 @@ from gemini_core.model import Chatroom, Message, MessageStatus, Role
 from gemini_core.ports import Clock, UnitOfWorkFactory
 from gemini_core.search_text import QUERY_MAX
 from tests.support.api import ApiClient, assert_error, login
+from tests.support.fakes import ScriptedModel
+from tests.unit.test_api_chat import create_room, wait_for_reply
+from tests.unit.test_reply_versions import exchange
 
 
 async def user_id(client: ApiClient, headers: dict[str, str]) -> uuid.UUID:
@@ -132,3 +135,18 @@ async def test_query_syntax_never_breaks_the_search(
 
 async def test_search_needs_a_token(client: ApiClient) -> None:
     assert_error(await client.get("/search", params={"q": "goa"}), 401, "unauthorized")
+
+
+async def test_a_reply_asked_again_is_found_in_its_new_version_only(
+    client: ApiClient, asha: dict[str, str], model: ScriptedModel
+) -> None:
+    room = await create_room(client, asha)
+    model.answer = "a papaya smoothie"
+    _, first = await exchange(client, asha, room, "Name a drink")
+    model.answer = "a papaya lassi"
+    again = await client.post(f"/chatroom/{room}/message/{first['id']}/regenerate", headers=asha)
+    assert again.status_code == 202, again.text
+    second = await wait_for_reply(client, asha, room, again.json()["data"]["reply"]["id"])
+
+    found = await client.get("/search", params={"q": "papaya"}, headers=asha)
+    assert [h["message_id"] for h in found.json()["data"]] == [second["id"]]
