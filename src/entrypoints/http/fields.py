@@ -32,6 +32,7 @@ PROMPTED_AT = "2025-01-15T09:42:05Z"
 REPLIED_AT = "2025-01-15T09:42:09Z"
 QUOTA_RESETS_AT = "2025-01-16T00:00:00Z"
 ROOM_NAME = "Trip to Goa"
+MODEL = "gemini-2.5-flash"
 PROMPT = "Plan a three-day trip to Goa in December, with one day away from the beaches."
 REPLY = (
     "Day 1: settle in near Panaji, walk the Latin Quarter of Fontainhas and watch "

@@ -117,6 +117,39 @@ class ChatroomOut(msgspec.Struct, kw_only=True):
         )
 
 
+class MessageUsageOut(msgspec.Struct, kw_only=True):
+    """What a completed reply cost, in tokens as the model counted them (a
+    count the model did not report is null)."""
+
+    prompt_tokens: Annotated[
+        int | None, doc("the conversation sent to the model (history, instruction, prompt)", 412)
+    ]
+    output_tokens: Annotated[int | None, doc("the answer's text", 187)]
+    thinking_tokens: Annotated[
+        int | None, doc("the model's thinking before it answered (0 or null without)", 96)
+    ]
+    total_tokens: Annotated[
+        int | None, doc("all of them: what counts against the daily token budget", 695)
+    ]
+
+    @classmethod
+    def of(cls, message: Message) -> MessageUsageOut | None:
+        counts = (
+            message.prompt_tokens,
+            message.output_tokens,
+            message.thinking_tokens,
+            message.total_tokens,
+        )
+        if all(count is None for count in counts):
+            return None
+        return cls(
+            prompt_tokens=message.prompt_tokens,
+            output_tokens=message.output_tokens,
+            thinking_tokens=message.thinking_tokens,
+            total_tokens=message.total_tokens,
+        )
+
+
 class MessageOut(msgspec.Struct, kw_only=True):
     """A prompt (role ``user``) or the model's reply (role ``model``), the
     same wherever it appears. A reply is ``pending`` with empty content until
@@ -138,6 +171,19 @@ class MessageOut(msgspec.Struct, kw_only=True):
         datetime | None,
         doc("when it was completed or failed; null while pending", f.REPLIED_AT, None),
     ]
+    model: Annotated[
+        str | None,
+        doc(
+            "for a reply: the model asked (while pending; the tier's) or that answered; "
+            "null for a prompt",
+            f.MODEL,
+            None,
+        ),
+    ] = None
+    usage: Annotated[
+        MessageUsageOut | None,
+        doc("for a completed reply: the tokens it cost; null otherwise"),
+    ] = None
 
     @classmethod
     def of(cls, message: Message) -> MessageOut:
@@ -150,6 +196,8 @@ class MessageOut(msgspec.Struct, kw_only=True):
             error=message.error,
             created_at=message.created_at,
             completed_at=message.completed_at,
+            model=message.model,
+            usage=MessageUsageOut.of(message),
         )
 
 
@@ -173,11 +221,24 @@ class PromptData(msgspec.Struct):
     reply: Annotated[MessageOut, doc("the reply, `pending` until the model has answered")]
 
 
-class UsageOut(msgspec.Struct):
-    """Today's prompts against the daily limit."""
+class UsageOut(msgspec.Struct, kw_only=True):
+    """Today's prompts against the daily limit, and the tokens today's
+    replies used against the daily token budget."""
 
     used_today: Annotated[int, doc("prompts sent since the last UTC midnight", 3)]
     daily_limit: Annotated[int | None, doc("prompts allowed a day; null when unlimited", 5, None)]
+    tokens_today: Annotated[
+        int, doc("tokens the replies completed since the last UTC midnight used", 2085)
+    ]
+    daily_token_budget: Annotated[
+        int | None,
+        doc(
+            "tokens a day the replies may use; once reached, prompts answer 429 "
+            "`token_budget_exhausted` until the reset; null when unlimited",
+            50000,
+            None,
+        ),
+    ]
     resets_at: Annotated[
         datetime, doc("when the count starts again (UTC midnight)", f.QUOTA_RESETS_AT)
     ]
@@ -203,7 +264,7 @@ class SubscriptionStatusOut(msgspec.Struct):
     cancel_at_period_end: Annotated[
         bool, doc("whether the subscription ends with the paid period", False)
     ]
-    usage: Annotated[UsageOut, doc("today's prompts")]
+    usage: Annotated[UsageOut, doc("today's prompts and tokens")]
 
 
 class CheckoutOut(msgspec.Struct):

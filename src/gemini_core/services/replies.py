@@ -25,6 +25,7 @@ from gemini_core.services.model_breaker import ModelBreaker
 from gemini_core.services.patience import DEFAULT_WRITE_PATIENCE_SECONDS, patiently
 from gemini_core.services.reply_failer import ReplyFailer
 from gemini_core.text import storable
+from gemini_core.utc import utc_day
 
 logger = logging.getLogger(__name__)
 
@@ -194,7 +195,9 @@ class ReplyService:
         async with self._uow(autocommit=True) as uow:
             history = await uow.messages.list_page(reply.chatroom_id, self._max_messages, reply.id)
         return ModelRequest(
-            turns=build_turns(history, self._budget), system_instruction=self._system_instruction
+            turns=build_turns(history, self._budget),
+            system_instruction=self._system_instruction,
+            model=reply.model,
         )
 
     def _delta_sink(self, reply: Message) -> DeltaSink:
@@ -221,6 +224,9 @@ class ReplyService:
             completed_at=now,
             prompt_tokens=answer.prompt_tokens,
             output_tokens=answer.output_tokens,
+            thinking_tokens=answer.thinking_tokens,
+            total_tokens=answer.tokens,
+            model=answer.model or reply.model,
         )
         won = await patiently(
             lambda: self._store(completed, now),
@@ -241,8 +247,10 @@ class ReplyService:
 
     async def _store(self, completed: Message, now: datetime) -> bool:
         """One try at the final write; whether it landed (the reply was
-        still pending). Safe to repeat: it writes only a pending reply."""
-        async with self._uow(autocommit=True) as uow:  # one conditional UPDATE
+        still pending). Safe to repeat: it writes only a pending reply, and
+        the day's tokens are counted with that write, so only the write that
+        lands counts them."""
+        async with self._uow(autocommit=True) as uow:  # one conditional write
             return await uow.messages.finish(
                 completed.id,
                 status=MessageStatus.COMPLETED,
@@ -251,6 +259,10 @@ class ReplyService:
                 completed_at=now,
                 prompt_tokens=completed.prompt_tokens,
                 output_tokens=completed.output_tokens,
+                thinking_tokens=completed.thinking_tokens,
+                total_tokens=completed.total_tokens,
+                model=completed.model,
+                count_tokens_on=utc_day(now),
             )
 
 

@@ -21,7 +21,10 @@ class SubscriptionController(Controller):
     @get(
         "/status",
         summary="Tier, subscription state and today's usage",
-        description="`usage.daily_limit` is null on Pro (no daily limit).",
+        description=(
+            "`usage.daily_limit` is null on Pro (no daily limit); `usage.daily_token_budget` "
+            "is null where the tier has no token budget."
+        ),
         responses=errors(401, 503),
     )
     async def status(
@@ -36,7 +39,11 @@ class SubscriptionController(Controller):
                 current_period_end=subscription.current_period_end,
                 cancel_at_period_end=subscription.cancel_at_period_end,
                 usage=UsageOut(
-                    used_today=usage.used, daily_limit=usage.limit, resets_at=usage.resets_at
+                    used_today=usage.used,
+                    daily_limit=usage.limit,
+                    tokens_today=usage.tokens_used,
+                    daily_token_budget=usage.token_budget,
+                    resets_at=usage.resets_at,
                 ),
             )
         )
