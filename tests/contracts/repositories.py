@@ -7,6 +7,7 @@ empty, migrated database (SQLite in unit tests, PostgreSQL in integration).
 from __future__ import annotations
 
 import asyncio
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -166,6 +167,20 @@ class UserRepositoryContract:
         async with uow_factory() as uow:
             got = await uow.users.get(user.id)
             assert got is not None and (got.password_hash, got.token_version) == ("h2", 1)
+
+    async def test_revoking_tokens_bumps_the_version_and_keeps_the_password(
+        self, uow_factory: UnitOfWorkFactory
+    ) -> None:
+        user = await stored_user(uow_factory)
+        async with uow_factory() as uow:
+            await uow.users.set_password(user.id, "h1", bump_token_version=False)
+            assert await uow.users.revoke_tokens(user.id)
+            assert await uow.users.revoke_tokens(user.id)
+            assert not await uow.users.revoke_tokens(uuid.uuid4())
+            await uow.commit()
+        async with uow_factory() as uow:
+            got = await uow.users.get(user.id)
+            assert got is not None and (got.password_hash, got.token_version) == ("h1", 2)
 
 
 class ChatroomRepositoryContract:

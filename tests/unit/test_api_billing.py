@@ -320,7 +320,13 @@ async def test_billing_not_configured_is_503_billing_unavailable(
     client: httpx.AsyncClient,
 ) -> None:
     headers = await login(client)
-    assert_error(await client.post("/subscribe/pro", headers=headers), 503, "billing_unavailable")
+    refusal = await client.post("/subscribe/pro", headers=headers)
+    assert_error(refusal, 503, "billing_unavailable")
+    # Said before anyone tries, in the refusal's own words.
+    assert (await status_of(client, headers))["billing"] == {
+        "available": False,
+        "reason": refusal.json()["error"]["message"],
+    }
     assert_error(
         await client.post("/subscribe/portal", headers=headers), 503, "billing_unavailable"
     )
@@ -420,6 +426,25 @@ async def test_stripes_return_pages_answer(api: httpx.AsyncClient) -> None:
         response = await api.get(path)
         assert response.status_code == 200, response.text
         assert response.json()["data"]["message"]
+
+
+async def test_a_browser_coming_back_from_stripe_is_sent_to_the_client(
+    api: httpx.AsyncClient,
+) -> None:
+    browser = {"accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+    for path, notice in (
+        ("/subscribe/success?session_id=cs_test_1", "success"),
+        ("/subscribe/cancel", "cancelled"),
+        ("/subscribe/return", "portal"),
+    ):
+        response = await api.get(path, headers=browser)
+        assert response.status_code == 303, response.text
+        assert response.headers["location"] == f"/?checkout={notice}"
+
+
+async def test_billing_configured_says_upgrading_is_available(api: httpx.AsyncClient) -> None:
+    headers = await login(api)
+    assert (await status_of(api, headers))["billing"] == {"available": True, "reason": None}
 
 
 # --------------------------------------------------------------------------

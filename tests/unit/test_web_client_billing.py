@@ -75,6 +75,7 @@ def served(tmp_path: Path, stripe: StripeLoopback) -> Iterator[str]:
         STRIPE_PRICE_ID=DEFAULT_PRICE_ID,
         STRIPE_WEBHOOK_SECRET=DEFAULT_WEBHOOK_SECRET,
         STRIPE_API_BASE=stripe.base_url,
+        PUBLIC_URL=f"http://127.0.0.1:{port}",  # where Stripe sends the browser back
     )
     with serving_cli(env, port):
         yield f"http://127.0.0.1:{port}"
@@ -114,6 +115,7 @@ def test_upgrade_opens_checkout_and_pro_gets_the_portal(
     page.log_in_with_code("+919876543210")
     page.until(lambda: page.text("#plan-tier") == "Basic", "the plan")
     assert page.find("#upgrade").is_enabled() and not page.find("#portal").is_displayed()
+    assert not page.find("#plan-reason").is_displayed()
 
     page.click("#upgrade")
     page.until(lambda: driver.current_url.startswith(hosted_pages), "Checkout to open")
@@ -121,8 +123,14 @@ def test_upgrade_opens_checkout_and_pro_gets_the_portal(
     assert driver.current_url == stripe.checkout_sessions[session_id]["url"]
     pay(served, stripe, session_id)
 
-    driver.get(f"{served}/")  # back from Checkout, in the same tab: still logged in
+    # Back from Checkout, in the same tab, where Stripe sends the browser: the
+    # API's return page hands it on to the client, still logged in.
+    success_url = stripe.checkout_sessions[session_id]["success_url"]
+    assert success_url.startswith(f"{served}/subscribe/success")
+    driver.get(success_url.replace("{CHECKOUT_SESSION_ID}", session_id))
     page.visible("#app-view")
+    assert page.visible("#plan-notice").text.startswith("Payment received.")
+    assert driver.current_url == f"{served}/", "the notice is not kept in the address"
     page.until(lambda: page.text("#plan-tier") == "Pro", "the Pro tier")
     assert page.text("#plan-status") == "Active"
     assert page.text("#plan-period").startswith("Renews on ")

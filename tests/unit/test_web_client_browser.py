@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from selenium import webdriver
 from selenium.webdriver.common.by import By
@@ -61,8 +62,11 @@ def test_the_whole_journey_in_a_real_browser(served: str, driver: webdriver.Chro
     rename(page, room_id)
     on_a_phone(page)
     delete(page)
+    token = page.token()
     page.click("#logout")
     page.visible("#code-mobile")
+    after = httpx.get(f"{served}/user/me", headers={"Authorization": f"Bearer {token}"})
+    assert after.status_code == 401, "logging out ends the session on the server too"
 
     page.new_requests()
     console = driver.get_log("browser")
@@ -126,13 +130,14 @@ def quota_runs_out(page: ClientPage) -> str:
 
 
 def upgrade_is_unavailable(page: ClientPage) -> None:
+    """Without billing the button is off from the start, with the words the
+    server's refusal carries (the status says so before anyone presses it)."""
     assert page.text("#plan-tier") == "Basic"
-    page.click("#upgrade")
     reason = page.visible("#plan-reason").text
+    assert not page.find("#upgrade").is_enabled()
     answer = page.api("POST", "/subscribe/pro")
     assert answer.status_code == 503
     assert answer.json()["error"]["message"] in reason
-    assert not page.find("#upgrade").is_enabled()
 
 
 def rename(page: ClientPage, room_id: str) -> None:

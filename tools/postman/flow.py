@@ -94,6 +94,19 @@ FLOW: tuple[Step, ...] = (
     Step("POST", "/auth/login", (ok(),), captures={"token": "access_token"}),
     Step(
         "POST",
+        "/auth/logout",
+        (ok(),),
+        note="Every token of the account stops working; the next step logs in again.",
+    ),
+    Step(
+        "POST",
+        "/auth/login",
+        (ok(),),
+        name="Log in again after logging out",
+        captures={"token": "access_token"},
+    ),
+    Step(
+        "POST",
         "/auth/change-password",
         (ok(),),
         captures={"token": "access_token"},

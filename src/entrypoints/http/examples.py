@@ -30,6 +30,7 @@ from entrypoints.http.bodies import (
 )
 from entrypoints.http.cursors import ChatroomCursors
 from entrypoints.http.schemas import (
+    BillingOut,
     ChatroomData,
     ChatroomDetailData,
     ChatroomOut,
@@ -159,12 +160,14 @@ SHAPES: tuple[msgspec.Struct, ...] = (
     ChatroomDetailData(chatroom=ROOM, messages=[PROMPT, REPLY]),
     PromptData(message=PROMPT, reply=PENDING_REPLY),
     USAGE,
+    BillingOut(available=False, reason="billing is not configured on this server"),
     SubscriptionStatusOut(
         tier="basic",
         status="none",
         current_period_end=None,
         cancel_at_period_end=False,
         usage=USAGE,
+        billing=BillingOut(available=True, reason=None),
     ),
     CheckoutOut(checkout_url=f.CHECKOUT_URL, session_id=f.CHECKOUT_SESSION_ID),
     PortalOut(portal_url=f.PORTAL_URL),

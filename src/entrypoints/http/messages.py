@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 PASSWORD_RESET = "the password has been reset; log in again"
+LOGGED_OUT = "logged out: every session of this account has ended"
 PAYMENT_RECEIVED = (
     "payment received; Pro starts as soon as Stripe confirms it (usually within seconds): "
     "see GET /subscription/status"

@@ -244,6 +244,22 @@ class UsageOut(msgspec.Struct, kw_only=True):
     ]
 
 
+class BillingOut(msgspec.Struct):
+    """Whether this server can take payments, before anyone tries."""
+
+    available: Annotated[
+        bool, doc("whether `POST /subscribe/pro` and `/subscribe/portal` can work here", False)
+    ]
+    reason: Annotated[
+        str | None,
+        doc(
+            "why not, in the words a 503 `billing_unavailable` would carry; null when available",
+            "billing is not configured on this server",
+            None,
+        ),
+    ]
+
+
 class SubscriptionStatusOut(msgspec.Struct):
     """The caller's tier, their Stripe subscription and today's usage."""
 
@@ -265,6 +281,7 @@ class SubscriptionStatusOut(msgspec.Struct):
         bool, doc("whether the subscription ends with the paid period", False)
     ]
     usage: Annotated[UsageOut, doc("today's prompts and tokens")]
+    billing: Annotated[BillingOut, doc("whether upgrading is possible on this server")]
 
 
 class CheckoutOut(msgspec.Struct):

@@ -34,6 +34,11 @@ class UserRepository(Protocol):
         """Replace the hash; bumping the token version revokes older tokens."""
         ...
 
+    async def revoke_tokens(self, user_id: uuid.UUID) -> bool:
+        """Bump the token version, so every token issued so far stops
+        working; False (nothing written) when there is no such user."""
+        ...
+
     async def restart_signup(
         self,
         user_id: uuid.UUID,

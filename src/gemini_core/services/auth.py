@@ -8,7 +8,6 @@ concurrently they arrive.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import secrets
 import uuid
@@ -19,7 +18,6 @@ from gemini_core.errors import (
     InvalidOtp,
     MobileTaken,
     RecentCodeLoginRequired,
-    ServiceUnavailable,
     SignupPending,
     Unauthorized,
     ValidationFailed,
@@ -37,6 +35,7 @@ from gemini_core.ports import (
     PhoneNumbers,
     RateLimiter,
     TokenIssuer,
+    UnitOfWork,
     UnitOfWorkFactory,
     UserCache,
 )
@@ -51,6 +50,7 @@ from gemini_core.services.sessions import (
     Session,
     SignupStarted,
 )
+from gemini_core.services.user_records import UserRecords
 from gemini_core.text import check_text
 
 __all__ = ["AuthService", "OtpIssued", "Principal", "Session", "SignupStarted"]
@@ -82,7 +82,7 @@ class AuthService:
         self._hasher = hasher
         self._tokens = tokens
         self._clock = clock
-        self._user_cache = user_cache
+        self._users = UserRecords(uow, user_cache)
         self._limiter = rate_limiter
         self._accounts = Accounts(uow, clock)
         self._attempts = LoginAttempts(rate_limiter)
@@ -232,6 +232,12 @@ class AuthService:
         fresh = await self._store_password(stored.id, new_password, bump_token_version=True)
         return self._session(fresh, BY_PASSWORD, auth_time=self._clock.now())
 
+    async def log_out(self, principal: Principal) -> None:
+        """End every session of the account: each token issued so far
+        (this one too) stops working at once, in every process."""
+        user_id = principal.user.id
+        await self._users.write(user_id, lambda uow: uow.users.revoke_tokens(user_id))
+
     # -- tokens -----------------------------------------------------------
 
     async def authenticate(self, access_token: str) -> User:
@@ -242,7 +248,7 @@ class AuthService:
     async def identify(self, access_token: str) -> Principal:
         """``authenticate``, with how and when the token's holder proved it."""
         claims = self._tokens.verify(access_token)
-        user = await self._cached_user(claims.user_id)
+        user = await self._users.cached(claims.user_id)
         if user is None or user.token_version != claims.token_version:
             raise Unauthorized("the access token has been revoked")
         return Principal(
@@ -280,21 +286,6 @@ class AuthService:
         )
         return Session(access_token=token.access_token, expires_in=token.expires_in, user=user)
 
-    async def _cached_user(self, user_id: uuid.UUID) -> User | None:
-        """The user from the cache, else the database (and then cached)."""
-        try:
-            user = await self._user_cache.get(user_id)
-        except ServiceUnavailable:
-            user = None
-        if user is not None:
-            return user
-        async with self._uow(autocommit=True) as uow:
-            user = await uow.users.get(user_id)
-        if user is not None:
-            with contextlib.suppress(ServiceUnavailable):
-                await self._user_cache.fill(user)
-        return user
-
     async def _store_password(
         self, user_id: uuid.UUID, password: str, *, bump_token_version: bool, new_hash: str = ""
     ) -> User:
@@ -302,17 +293,8 @@ class AuthService:
         the cached user first (a failure here changes nothing) and replace it after, so
         older tokens fail at once in every process."""
         new_hash = new_hash or await self._hasher.hash(password)
-        if bump_token_version:
-            await self._user_cache.hold(user_id)
-        async with self._uow() as uow:
+
+        async def store(uow: UnitOfWork) -> None:
             await uow.users.set_password(user_id, new_hash, bump_token_version=bump_token_version)
-            fresh = await uow.users.get(user_id)
-            await uow.commit()
-        if fresh is None:
-            raise Unauthorized()
-        if bump_token_version:
-            try:
-                await self._user_cache.replace(fresh)
-            except ServiceUnavailable:
-                logger.warning("user cache not refreshed for %s; its hold expires soon", user_id)
-        return fresh
+
+        return await self._users.write(user_id, store, revokes=bump_token_version)

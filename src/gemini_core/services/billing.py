@@ -86,6 +86,13 @@ class BillingService:
 
     # -- checkout and portal ------------------------------------------------
 
+    @property
+    def unavailable_reason(self) -> str | None:
+        """Why checkout and the portal cannot work here (the message their
+        refusal would carry), or None when billing is configured; lets a
+        client disable its upgrade button before anyone presses it."""
+        return BillingUnavailable().message if self._gateway is None else None
+
     async def start_checkout(self, user: User) -> CheckoutSession:
         """A Checkout Session for the Pro price.
 

@@ -74,6 +74,14 @@ class SqlUserRepository:
             values["token_version"] = users.c.token_version + 1
         await self._conn.execute(users.update().where(users.c.id == user_id).values(**values))
 
+    async def revoke_tokens(self, user_id: uuid.UUID) -> bool:
+        stmt = (
+            users.update()
+            .where(users.c.id == user_id)
+            .values(token_version=users.c.token_version + 1)
+        )
+        return (await self._conn.execute(stmt)).rowcount == 1
+
     async def restart_signup(
         self,
         user_id: uuid.UUID,

@@ -175,3 +175,22 @@ class AuthController(Controller):
         return _session(
             await auth.change_password(principal, data.current_password, data.new_password)
         )
+
+    @post(
+        "/logout",
+        status_code=200,
+        summary="Log out: every token of this account stops working",
+        description=(
+            "Ends every session of the account at once, on every API process: tokens "
+            "carry the account's token version and this moves it (as a password change "
+            "does), so the token sent here and every other one answer 401 from now on. "
+            "There is no list of tokens, hence no way to end one device's session alone. "
+            "Log in again for a new token."
+        ),
+        dependencies={"principal": Provide(current_principal)},
+        responses=errors(401, 429, 503),
+        security=[{"bearer": []}],
+    )
+    async def log_out(self, auth: AuthService, principal: Principal) -> Envelope[DoneOut]:
+        await auth.log_out(principal)
+        return ok(DoneOut(message=messages.LOGGED_OUT))

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, MediaType, Request, get, post
 from litestar.di import Provide
+from litestar.openapi import ResponseSpec
 from litestar.params import HeaderParameter
+from litestar.response import Redirect
 
 from entrypoints.http import messages
 from entrypoints.http.auth import current_user
@@ -15,6 +17,31 @@ from entrypoints.http.openapi import errors
 from entrypoints.http.schemas import CheckoutOut, DoneOut, Envelope, PortalOut, ReceivedOut, ok
 from gemini_core.model import User
 from gemini_core.services import BillingService
+
+_RETURN_PAGE = (
+    "A page for the browser: one that asks for `text/html` is sent (303) to the "
+    "chat client at `/?{notice}`, which says what happens next and refreshes the "
+    "plan; anything else gets this message as JSON. The tier follows Stripe's "
+    "webhooks, never this page."
+)
+_TO_THE_CLIENT = {
+    303: ResponseSpec(
+        data_container=None,
+        description="A browser: on to the chat client, which shows the message",
+        generate_examples=False,
+    )
+}
+
+
+def _answer(request: Request[Any, Any, Any], notice: str, message: str) -> Envelope[DoneOut]:
+    """JSON for API clients; a browser goes back to the chat client."""
+    wanted = request.accept.best_match([MediaType.JSON, MediaType.HTML], MediaType.JSON)
+    if wanted == MediaType.HTML:
+        # Litestar serves a Response from any handler as it is; the handlers
+        # keep the JSON shape as their annotation so that the document shows
+        # it, and declare the 303 in ``responses``.
+        return cast(Envelope[DoneOut], Redirect(f"/?checkout={notice}", status_code=303))
+    return ok(DoneOut(message=message))
 
 
 class BillingController(Controller):
@@ -57,31 +84,36 @@ class BillingController(Controller):
         return ok(PortalOut(portal_url=await billing.portal_url(user)))
 
     # Where Stripe sends the browser back to (PUBLIC_URL defaults to this API).
-    # They only say what happens next: the tier follows the webhooks.
+    # They only say what happens next: the tier follows the webhooks. A
+    # browser (it asks for HTML) is sent on to the chat client at /, which
+    # shows the same words and refreshes the plan; API clients get JSON.
 
     @get(
         "/success",
         summary="Where Checkout returns after a payment",
-        description="A page for the browser; the tier follows Stripe's webhooks.",
+        description=_RETURN_PAGE.format(notice="checkout=success"),
+        responses=_TO_THE_CLIENT,
     )
-    async def success(self) -> Envelope[DoneOut]:
-        return ok(DoneOut(message=messages.PAYMENT_RECEIVED))
+    async def success(self, request: Request[Any, Any, Any]) -> Envelope[DoneOut]:
+        return _answer(request, "success", messages.PAYMENT_RECEIVED)
 
     @get(
         "/cancel",
         summary="Where Checkout returns when the payment is abandoned",
-        description="A page for the browser; nothing changes.",
+        description=_RETURN_PAGE.format(notice="checkout=cancelled"),
+        responses=_TO_THE_CLIENT,
     )
-    async def cancel(self) -> Envelope[DoneOut]:
-        return ok(DoneOut(message=messages.CHECKOUT_CANCELLED))
+    async def cancel(self, request: Request[Any, Any, Any]) -> Envelope[DoneOut]:
+        return _answer(request, "cancelled", messages.CHECKOUT_CANCELLED)
 
     @get(
         "/return",
         summary="Where the customer portal returns",
-        description="A page for the browser; changes follow Stripe's webhooks.",
+        description=_RETURN_PAGE.format(notice="checkout=portal"),
+        responses=_TO_THE_CLIENT,
     )
-    async def portal_return(self) -> Envelope[DoneOut]:
-        return ok(DoneOut(message=messages.PORTAL_CHANGES))
+    async def portal_return(self, request: Request[Any, Any, Any]) -> Envelope[DoneOut]:
+        return _answer(request, "portal", messages.PORTAL_CHANGES)
 
 
 class StripeWebhookController(Controller):

@@ -7,9 +7,9 @@ from litestar.di import Provide
 
 from entrypoints.http.auth import current_user
 from entrypoints.http.openapi import errors
-from entrypoints.http.schemas import Envelope, SubscriptionStatusOut, UsageOut, ok
+from entrypoints.http.schemas import BillingOut, Envelope, SubscriptionStatusOut, UsageOut, ok
 from gemini_core.model import User
-from gemini_core.services import QuotaService, TierService
+from gemini_core.services import BillingService, QuotaService, TierService
 
 
 class SubscriptionController(Controller):
@@ -23,12 +23,14 @@ class SubscriptionController(Controller):
         summary="Tier, subscription state and today's usage",
         description=(
             "`usage.daily_limit` is null on Pro (no daily limit); `usage.daily_token_budget` "
-            "is null where the tier has no token budget."
+            "is null where the tier has no token budget. `billing` says whether "
+            "this server can take payments at all, so a client can disable its upgrade "
+            "button with the reason before anyone presses it."
         ),
         responses=errors(401, 503),
     )
     async def status(
-        self, tiers: TierService, quota: QuotaService, user: User
+        self, tiers: TierService, quota: QuotaService, billing: BillingService, user: User
     ) -> Envelope[SubscriptionStatusOut]:
         subscription = await tiers.subscription(user.id)
         usage = await quota.usage(user.id)
@@ -44,6 +46,10 @@ class SubscriptionController(Controller):
                     tokens_today=usage.tokens_used,
                     daily_token_budget=usage.token_budget,
                     resets_at=usage.resets_at,
+                ),
+                billing=BillingOut(
+                    available=billing.unavailable_reason is None,
+                    reason=billing.unavailable_reason,
                 ),
             )
         )

@@ -118,6 +118,7 @@ export const api = {
   verifyOtp: (mobile, otp) => call("POST", "/auth/verify-otp", { mobile_number: mobile, otp }),
   login: (mobile, password) => call("POST", "/auth/login", { mobile_number: mobile, password }),
   signup: (fields) => call("POST", "/auth/signup", fields),
+  logout: () => call("POST", "/auth/logout"),
   me: () => call("GET", "/user/me"),
   rooms: (cursor, limit = 20) => {
     const query = new URLSearchParams({ limit: String(limit) });

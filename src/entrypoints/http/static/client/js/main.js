@@ -65,9 +65,19 @@ function leave(message) {
 }
 
 onSessionEnded((error) => leave(`Your session has ended (${messageOf(error)}). Log in again.`));
-byId("logout").addEventListener("click", () => {
+// Logging out ends the account's sessions on the server (the token would
+// otherwise stay good until it expires), then forgets the token here.
+byId("logout").addEventListener("click", async () => {
+  let said = "You are logged out.";
+  try {
+    await api.logout();
+  } catch (error) {
+    if (!hasSession()) return; // a refused token: already back at the login
+    said = `You are logged out in this browser, but the server could not end your sessions: ${messageOf(error)}.`;
+  }
   leave("");
-  announce("You are logged out.");
+  announce(said);
+  if (said !== "You are logged out.") notify(said);
 });
 byId("back-to-rooms").addEventListener("click", () => {
   showView("rooms");
@@ -81,5 +91,27 @@ window.addEventListener("error", () => {
   notify("Something went wrong in this page. Reload it and try again.");
 });
 
-if (hasSession()) enter();
-else login.show();
+// Back from Stripe (/subscribe/success, cancel and return send a browser
+// here): say what happens next; the plan is read afresh on entering.
+const CHECKOUT_NOTICES = {
+  success: "Payment received. Pro starts as soon as Stripe confirms it; your plan below will show it.",
+  cancelled: "Checkout cancelled; nothing was charged.",
+  portal: "Changes made in the billing portal apply as soon as Stripe confirms them.",
+};
+
+function checkoutNotice() {
+  const url = new URL(window.location.href);
+  const notice = CHECKOUT_NOTICES[url.searchParams.get("checkout")];
+  if (url.searchParams.has("checkout")) {
+    url.searchParams.delete("checkout");
+    window.history.replaceState(null, "", url.pathname + url.search + url.hash);
+  }
+  return notice;
+}
+
+const notice = checkoutNotice();
+if (hasSession()) enter().then(() => notice && plan.showNotice(notice));
+else {
+  login.show();
+  if (notice) notify(notice);
+}

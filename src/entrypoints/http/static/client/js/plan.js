@@ -26,7 +26,15 @@ export class Plan {
     setInterval(() => this.renderQuota(), 30000);
   }
 
+  // What Stripe's return page said happens next (main.js).
+  showNotice(text) {
+    const notice = byId("plan-notice");
+    notice.textContent = text;
+    notice.hidden = !text;
+  }
+
   reset() {
+    this.showNotice("");
     this.status = null;
     this.quota = null;
     this.unavailable = null;
@@ -39,6 +47,8 @@ export class Plan {
     return guarded(this.section, null, async () => {
       const { data } = await api.subscription();
       this.status = data;
+      // The server says up front when it cannot take payments.
+      this.unavailable = data.billing.available ? null : data.billing.reason;
       this.render();
       const usage = data.usage;
       this.setQuota({
@@ -113,15 +123,14 @@ export class Plan {
     this.showUnavailable();
   }
 
-  // Once the server said billing is not configured, the button stays off
-  // and says why, in the server's words.
+  // While the server says billing is not configured (in its status, or by
+  // refusing a checkout), the button stays off and says why, in its words.
   showUnavailable() {
     const reason = byId("plan-reason");
     const upgrade = byId("upgrade");
-    if (!this.unavailable) return;
-    upgrade.disabled = true;
-    reason.hidden = upgrade.hidden;
-    reason.textContent = `Upgrading is unavailable: ${this.unavailable}.`;
+    upgrade.disabled = Boolean(this.unavailable);
+    reason.hidden = upgrade.hidden || !this.unavailable;
+    if (this.unavailable) reason.textContent = `Upgrading is unavailable: ${this.unavailable}.`;
   }
 
   async portal() {
