@@ -105,8 +105,8 @@ def test_each_tier_is_answered_by_its_model_and_every_reply_is_counted(
     for name, model in (("basic", BASIC_MODEL), ("pro", PRO_MODEL)):
         reply, usage = seen[name], seen[name]["usage"]
         assert reply["model"] == model  # the stand-in's modelVersion
-        # The stand-in counts a word a token: the system instruction and
-        # the prompt in, the answer out, and THOUGHTS_TOKENS of thinking.
+        # The stand-in counts a word a token: the turns sent in, the answer
+        # out, and THOUGHTS_TOKENS of thinking.
         assert usage["output_tokens"] == len(reply["content"].split())
         assert usage["thinking_tokens"] == THOUGHTS_TOKENS
         assert usage["total_tokens"] == (
