@@ -17,6 +17,7 @@ from gemini_core.model import Subscription, SubscriptionStatus
 from gemini_core.ports import UnitOfWorkFactory
 from tests.support.api import ApiClient, assert_error, login, make_settings, running_app
 from tests.support.fakes import FakeClock, ScriptedModel, cheap_hasher
+from tests.support.metrics import sample
 from tests.unit.test_api_chat import create_room, wait_for_reply
 
 
@@ -109,6 +110,8 @@ async def test_a_prompt_is_refused_once_the_days_tokens_reach_the_budget(
         "daily_token_budget": 10,
         "resets_at": "2026-11-25T00:00:00Z",
     }
+    metrics = (await client.get("/metrics")).text
+    assert sample(metrics, "gemini_clone_quota_refusals_total") == 1
     clock.advance(12 * 3600)  # midnight UTC: a new day
     assert (await prompt(client, headers, room)).status_code == 202
 
