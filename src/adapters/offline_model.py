@@ -14,6 +14,7 @@ ECHO_LIMIT = 200
 # The model name its replies are stored with.
 OFFLINE_MODEL = "offline"
 DELTAS = 4
+TITLE_WORDS = 6
 
 
 class OfflineChatModel:
@@ -33,7 +34,7 @@ class OfflineChatModel:
         self._sleep = sleep
 
     async def generate(self, request: ModelRequest, on_delta: DeltaSink) -> ModelReply:
-        text = answer_for(request)
+        text = title_for(request) if request.task == "title" else answer_for(request)
         for index, delta in enumerate(split_deltas(text, DELTAS)):
             if index and self._delay:
                 await self._sleep(self._delay)
@@ -66,6 +67,14 @@ def answer_for(request: ModelRequest) -> str:
         f'was made locally. You said: "{echo}" '
         f"(this conversation has {turns} turn{'' if turns == 1 else 's'} so far)."
     )
+
+
+def title_for(request: ModelRequest) -> str:
+    """A title from the first words of the conversation's first prompt."""
+    prompt = next((turn.text for turn in request.turns if turn.role is Role.USER), "")
+    words = prompt.split()
+    title = " ".join(words[:TITLE_WORDS])
+    return title + ("…" if len(words) > TITLE_WORDS else "")
 
 
 def split_deltas(text: str, count: int) -> list[str]:

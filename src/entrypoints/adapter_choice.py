@@ -35,6 +35,7 @@ from gemini_core.ports import (
     PasswordHasher,
     PhoneNumbers,
     RateLimiter,
+    ReplyCancellations,
     StreamSlots,
     TokenIssuer,
     UnitOfWorkFactory,
@@ -155,6 +156,11 @@ class DefaultAdapters:
         if self._redis is None:
             return memory.InMemoryWorkerRegistry(self._clock)
         return redis_adapters.RedisWorkerRegistry(self._redis, self._prefix)
+
+    def cancellations(self) -> ReplyCancellations:
+        if self._redis is None:
+            return memory.InMemoryReplyCancellations(self._clock)
+        return redis_adapters.RedisReplyCancellations(self._redis, self._prefix)
 
     def queue(self) -> TaskiqReplyQueue:
         settings = self._settings

@@ -46,6 +46,7 @@ from gemini_core.ports import (
     PasswordHasher,
     PhoneNumbers,
     RateLimiter,
+    ReplyCancellations,
     ReplyQueue,
     StreamSlots,
     TokenIssuer,
@@ -56,6 +57,7 @@ from gemini_core.ports import (
 from gemini_core.services import (
     AuthService,
     BillingService,
+    CancelService,
     ChatService,
     EventStreams,
     ModelBreaker,
@@ -63,8 +65,11 @@ from gemini_core.services import (
     ReadinessService,
     ReplyFailer,
     ReplyService,
+    ReplyStops,
     ReplySweeper,
+    ReplyVersions,
     ReplyWatcher,
+    RoomTitler,
     TierService,
     WorkersAlive,
 )
@@ -89,6 +94,7 @@ class Overrides(TypedDict, total=False):
     lease: Lease
     workers: WorkerRegistry
     queue: ReplyQueue
+    cancellations: ReplyCancellations
     model: ChatModel
     billing: BillingGateway | None
 
@@ -110,6 +116,7 @@ _PORTS: dict[str, tuple[Any, ...]] = {
     "lease": (Lease,),
     "workers": (WorkerRegistry,),
     "queue": (ReplyQueue,),
+    "cancellations": (ReplyCancellations,),
     "model": (ChatModel,),
     "billing": (BillingGateway,),
 }
@@ -216,6 +223,10 @@ def _register_services(registry: punq.Container, settings: Settings, clock: Cloc
         per_process=settings.max_event_streams_per_process,
     )
     registry.register(ReplyWatcher, scope=one)
+    registry.register(ReplyStops, scope=one)
+    registry.register(CancelService, scope=one)
+    registry.register(ReplyVersions, scope=one, reply_models=_reply_models(settings))
+    registry.register(RoomTitler, scope=one)
     registry.register(
         ReplyService,
         scope=one,
@@ -223,6 +234,7 @@ def _register_services(registry: punq.Container, settings: Settings, clock: Cloc
         history_budget_chars=settings.history_budget_chars,
         breaker=_model_breaker(settings, clock),
         write_patience_seconds=settings.reply_write_patience,
+        titler=registry.resolve(RoomTitler),
     )
     registry.register(
         ReplySweeper,

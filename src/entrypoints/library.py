@@ -1,7 +1,8 @@
 """gemini-clone as a library: the services, wired, in one call.
 
     async with open_embedded("./chat-data") as app:
-        ...  # app.auth, app.chat, app.quota, app.billing, app.wait_for_reply
+        ...  # app.auth, app.chat, app.quota, app.billing, app.cancels, app.versions,
+        # app.wait_for_reply
 
 ``open_embedded`` runs everything in this process (SQLite in ``data_dir``,
 in-process caches and queue, replies produced here by the offline model or
@@ -30,8 +31,10 @@ from gemini_core.model import Message
 from gemini_core.services import (
     AuthService,
     BillingService,
+    CancelService,
     ChatService,
     QuotaService,
+    ReplyVersions,
     ReplyWatcher,
     TierService,
 )
@@ -47,6 +50,10 @@ class ChatApp:
     quota: QuotaService
     tiers: TierService
     billing: BillingService
+    cancels: CancelService
+    """Stop a reply being written."""
+    versions: ReplyVersions
+    """Ask again, fix the last prompt, read any version of a reply."""
 
     @classmethod
     def of(cls, container: Container) -> ChatApp:
@@ -57,10 +64,12 @@ class ChatApp:
             quota=container.resolve(QuotaService),
             tiers=container.resolve(TierService),
             billing=container.resolve(BillingService),
+            cancels=container.resolve(CancelService),
+            versions=container.resolve(ReplyVersions),
         )
 
     async def wait_for_reply(self, user_id: uuid.UUID, reply_id: uuid.UUID) -> Message:
-        """The reply once it is completed or failed; bound the wait with
+        """The reply once it is final (completed, failed or cancelled); bound the wait with
         ``asyncio.timeout``."""
         return await self.container.resolve(ReplyWatcher).wait(user_id, reply_id)
 

@@ -84,6 +84,42 @@ class RoomLimitReached(Conflict):
         )
 
 
+class ReplyFinal(Conflict):
+    """The reply is already final (completed, failed or cancelled): there
+    is nothing left to stop."""
+
+    code = "reply_final"
+    default_message = "the reply is already final"
+
+
+class ReplyPending(Conflict):
+    """The reply is still being written: stop it or wait for it first."""
+
+    code = "reply_pending"
+    default_message = "the reply is still being written; stop it or wait for it first"
+
+
+class NotAReply(Conflict):
+    """The id names a prompt where a reply is needed."""
+
+    code = "not_a_reply"
+    default_message = "this message is a prompt, not a reply"
+
+
+class NotAPrompt(Conflict):
+    """The id names a reply where a prompt is needed."""
+
+    code = "not_a_prompt"
+    default_message = "this message is a reply, not a prompt"
+
+
+class NotLatest(Conflict):
+    """Only the room's last prompt (and its reply) can be edited or asked again."""
+
+    code = "not_latest"
+    default_message = "only the room's last prompt and its reply can be changed"
+
+
 class Unauthorized(DomainError):
     """No valid proof of identity: the access token is missing, invalid,
     expired or revoked, or its user no longer exists."""

@@ -17,6 +17,7 @@ import pytest
 from gemini_core.errors import ModelError
 from gemini_core.model import Role
 from gemini_core.ports import ChatModel, ModelReply, ModelRequest, ModelTurn
+from gemini_core.services.titles import clean_title, title_request
 
 PROMPT = ModelRequest(turns=[ModelTurn(role=Role.USER, text="What is the capital of France?")])
 HISTORY = ModelRequest(
@@ -67,6 +68,13 @@ class ChatModelContract:
 
     async def test_a_multi_turn_history_is_answered(self, model: ChatModel) -> None:
         assert_answered(await model.generate(HISTORY, Deltas()))
+
+    async def test_a_title_request_is_answered_with_a_usable_title(self, model: ChatModel) -> None:
+        request = title_request("What is the capital of France?", "Paris.")
+
+        reply = await model.generate(request, Deltas())
+
+        assert clean_title(reply.text), reply.text
 
     async def test_token_counts_are_absent_or_non_negative(self, model: ChatModel) -> None:
         reply = await model.generate(HISTORY, Deltas())

@@ -10,6 +10,7 @@ import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import msgspec
 import pytest
 
 from gemini_core.errors import MobileTaken
@@ -200,6 +201,57 @@ class ChatroomRepositoryContract:
             renamed = await uow.chatrooms.rename(owner.id, room.id, "new", T0 + timedelta(1))
             assert renamed is not None and renamed.name == "new"
             await uow.commit()
+
+    async def test_rename_sets_the_instruction_and_who_named_the_room(
+        self, uow_factory: UnitOfWorkFactory
+    ) -> None:
+        owner = await stored_user(uow_factory)
+        room = msgspec.structs.replace(a_room(owner), named_by_user=False)
+        later = T0 + timedelta(minutes=1)
+        async with uow_factory() as uow:
+            await uow.chatrooms.add(room)
+            await uow.commit()
+        async with uow_factory() as uow:
+            # The instruction alone: the name, and who named it, unchanged.
+            got = await uow.chatrooms.rename(
+                owner.id, room.id, None, later, system_instruction="be brief"
+            )
+            assert got is not None and (got.name, got.named_by_user) == ("room", False)
+            assert got.system_instruction == "be brief" and got.updated_at == later
+            got = await uow.chatrooms.rename(owner.id, room.id, "mine", later)
+            assert got is not None and (got.name, got.named_by_user) == ("mine", True)
+            assert got.system_instruction == "be brief"  # UNSET leaves it
+            got = await uow.chatrooms.rename(
+                owner.id, room.id, None, later, system_instruction=None
+            )
+            assert got is not None and got.system_instruction is None
+            await uow.commit()
+        async with uow_factory() as uow:
+            assert await uow.chatrooms.get(owner.id, room.id) == got
+
+    async def test_a_title_lands_only_while_the_user_has_not_named_the_room(
+        self, uow_factory: UnitOfWorkFactory
+    ) -> None:
+        owner = await stored_user(uow_factory)
+        other = await stored_user(uow_factory, "+14155550100")
+        room = msgspec.structs.replace(a_room(owner), named_by_user=False)
+        later = T0 + timedelta(minutes=1)
+        async with uow_factory() as uow:
+            await uow.chatrooms.add(room)
+            await uow.commit()
+        async with uow_factory() as uow:
+            assert await uow.chatrooms.set_title(other.id, room.id, "theirs", later) is None
+            titled = await uow.chatrooms.set_title(owner.id, room.id, "Goa trip", later)
+            assert titled is not None and titled.name == "Goa trip"
+            assert titled.updated_at == later and titled.named_by_user is False
+            # A second title may replace the first (the model's own).
+            assert await uow.chatrooms.set_title(owner.id, room.id, "Goa", later) is not None
+            assert await uow.chatrooms.rename(owner.id, room.id, "mine", later) is not None
+            assert await uow.chatrooms.set_title(owner.id, room.id, "late title", later) is None
+            await uow.commit()
+        async with uow_factory() as uow:
+            stored = await uow.chatrooms.get(owner.id, room.id)
+            assert stored is not None and (stored.name, stored.named_by_user) == ("mine", True)
 
     async def test_add_within_limit_stops_at_the_limit(
         self, uow_factory: UnitOfWorkFactory

@@ -23,6 +23,7 @@ from adapters.sqlalchemy import (
 from adapters.sqlalchemy.tables import metadata
 from entrypoints.settings import load_settings
 from tests.contracts.daily_usage import DailyUsageContract
+from tests.contracts.message_versions import MessageVersionsContract
 from tests.contracts.repositories import (
     ChatroomRepositoryContract,
     MessageRepositoryContract,
@@ -62,7 +63,7 @@ class TestPostgresChatrooms(ChatroomRepositoryContract):
     pass
 
 
-class TestPostgresMessages(MessageRepositoryContract):
+class TestPostgresMessages(MessageRepositoryContract, MessageVersionsContract):
     pass
 
 

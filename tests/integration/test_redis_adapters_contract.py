@@ -21,6 +21,7 @@ from adapters.redis import (
     RedisRateLimiter,
     RedisStreamSlots,
 )
+from adapters.redis.cancellations import RedisReplyCancellations
 from adapters.redis.user_cache import RedisUserCache
 from adapters.redis.workers import RedisWorkerRegistry
 from gemini_core.errors import ServiceUnavailable
@@ -29,6 +30,7 @@ from tests.contracts.events import QUEUE_SIZE, EventBusContract, created
 from tests.contracts.lease import LeaseContract
 from tests.contracts.otp_store import OtpStoreContract, challenge
 from tests.contracts.rate_limiter import RateLimiterContract
+from tests.contracts.reply_cancellations import ReplyCancellationsContract
 from tests.contracts.stream_slots import StreamSlotsContract
 from tests.contracts.user_cache import UserCacheContract
 from tests.contracts.worker_registry import WorkerRegistryContract
@@ -165,3 +167,26 @@ def test_binary_adapters_refuse_a_decoding_client(redis_server_url: str) -> None
         RedisChatroomListCache(client)
     with pytest.raises(ValueError, match="decode_responses"):
         RedisEventBus(client)
+
+
+class TestRedisReplyCancellations(ReplyCancellationsContract):
+    @pytest.fixture
+    def cancellations(
+        self, redis_client: aioredis.Redis, redis_prefix: str
+    ) -> RedisReplyCancellations:
+        return RedisReplyCancellations(redis_client, redis_prefix)
+
+    @pytest.fixture
+    def elsewhere(self, redis_client: aioredis.Redis, redis_prefix: str) -> RedisReplyCancellations:
+        return RedisReplyCancellations(redis_client, redis_prefix)
+
+    async def test_a_request_lives_for_minutes_not_for_ever(
+        self,
+        cancellations: RedisReplyCancellations,
+        redis_client: aioredis.Redis,
+        redis_prefix: str,
+    ) -> None:
+        reply = uuid.uuid4()
+        await cancellations.request(reply)
+        ttl = await redis_client.pttl(f"{redis_prefix}cancel:{reply}")
+        assert 60_000 < ttl <= 15 * 60 * 1000

@@ -52,6 +52,7 @@ class GeminiStandIn:
         self.chunks = chunks
         self.answer = answer
         self.fail_with: int | None = None
+        self.hang_ups = 0  # streams the client closed before their end
         self.requests: list[dict[str, Any]] = []
         self._lock = threading.Lock()
 
@@ -127,7 +128,8 @@ class GeminiStandIn:
             step = max(1, -(-len(text) // self.chunks))
             pieces = [text[i : i + step] for i in range(0, len(text), step)]
             for index, piece in enumerate(pieces):
-                await asyncio.sleep(latency / len(pieces))
+                if await self._hung_up(receive, latency / len(pieces)):
+                    return
                 last = index == len(pieces) - 1
                 candidate: dict[str, Any] = {
                     "content": {"role": "model", "parts": [{"text": piece}]},
@@ -169,6 +171,19 @@ class GeminiStandIn:
             }
         )
         await send({"type": "http.response.body", "body": json.dumps(reply).encode()})
+
+    async def _hung_up(self, receive: Receive, pause: float) -> bool:
+        """Wait ``pause`` seconds between chunks; True (counted) when the
+        client closed the stream meanwhile, as a stopped reply's worker does."""
+        try:
+            message = await asyncio.wait_for(receive(), pause)
+        except TimeoutError:
+            return False
+        if message["type"] != "http.disconnect":
+            return False
+        with self._lock:
+            self.hang_ups += 1
+        return True
 
     @staticmethod
     async def _fail(send: Send, status: int) -> None:

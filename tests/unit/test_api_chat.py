@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import uuid
 from typing import Any
 
@@ -40,7 +41,16 @@ async def test_room_lifecycle(client: httpx.AsyncClient) -> None:
     assert got.status_code == 200
     data = got.json()["data"]
     assert data["chatroom"]["name"] == "Trip plans" and data["messages"] == []
-    assert set(data["chatroom"]) == {"id", "name", "created_at", "updated_at", "last_message_at"}
+    assert set(data["chatroom"]) == {
+        "id",
+        "name",
+        "created_at",
+        "updated_at",
+        "last_message_at",
+        "named_by_user",
+        "system_instruction",
+    }
+    assert data["chatroom"]["named_by_user"] is True
     renamed = await client.patch(f"/chatroom/{room}", json={"name": "Holiday"}, headers=headers)
     assert renamed.json()["data"]["chatroom"]["name"] == "Holiday"
     assert (await client.delete(f"/chatroom/{room}", headers=headers)).status_code == 204
@@ -242,8 +252,11 @@ async def test_another_users_room_is_404_on_every_route_with_an_id(
     routes = routes_with_path_ids(client.app)  # type: ignore[attr-defined]
     assert len(routes) >= 6
     for method, template in routes:
-        path = template.split("{")[0] + room + template.split("}", 1)[1]
-        response = await client.request(method, path, json=bodies.get(method), headers=intruder)
+        # The room's id first, then (a message's) any id: 404 either way.
+        head, _, rest = template.partition("{")
+        path = head + room + re.sub(r"\{[^}]+\}", str(uuid.uuid4()), rest.split("}", 1)[1])
+        body = {"content": "hello"} if "/message/" in template else bodies.get(method)
+        response = await client.request(method, path, json=body, headers=intruder)
         assert_error(response, 404, "not_found")
     # ... and the owner's room is untouched
     assert (await client.get(f"/chatroom/{room}", headers=owner)).status_code == 200

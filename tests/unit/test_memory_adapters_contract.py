@@ -15,6 +15,7 @@ from adapters.memory import (
     InMemoryRateLimiter,
     InMemoryStreamSlots,
 )
+from adapters.memory.cancellations import REQUEST_TTL, InMemoryReplyCancellations
 from adapters.memory.expiry import ExpirySweep
 from adapters.memory.user_cache import InMemoryUserCache
 from adapters.memory.workers import InMemoryWorkerRegistry
@@ -23,6 +24,7 @@ from tests.contracts.events import QUEUE_SIZE, EventBusContract
 from tests.contracts.lease import LeaseContract
 from tests.contracts.otp_store import RIGHT, OtpStoreContract, challenge
 from tests.contracts.rate_limiter import RateLimiterContract
+from tests.contracts.reply_cancellations import ReplyCancellationsContract
 from tests.contracts.stream_slots import StreamSlotsContract
 from tests.contracts.user_cache import UserCacheContract
 from tests.contracts.worker_registry import WorkerRegistryContract
@@ -170,3 +172,21 @@ def test_sweep_waits_for_the_dict_to_double_then_drops_only_the_expired() -> Non
     sweep(entries, now)
     # Two left, so the next sweep waits for max(min_size, 2 * 2) entries.
     assert sorted(entries) == [2, 3, 4]
+
+
+class TestInMemoryReplyCancellations(ReplyCancellationsContract):
+    @pytest.fixture
+    def cancellations(self, clock: SteppingClock) -> InMemoryReplyCancellations:
+        return InMemoryReplyCancellations(clock)
+
+    @pytest.fixture
+    def elsewhere(self, cancellations: InMemoryReplyCancellations) -> InMemoryReplyCancellations:
+        return cancellations  # one process: the same store
+
+    async def test_a_request_expires(
+        self, cancellations: InMemoryReplyCancellations, clock: SteppingClock
+    ) -> None:
+        reply = uuid.uuid4()
+        await cancellations.request(reply)
+        await clock.advance(REQUEST_TTL.total_seconds() + 1)
+        assert await cancellations.is_requested(reply) is False

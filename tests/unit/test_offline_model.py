@@ -7,6 +7,7 @@ import pytest
 from adapters.offline_model import OfflineChatModel
 from gemini_core.model import Role
 from gemini_core.ports import ModelRequest, ModelTurn
+from gemini_core.services.titles import title_request
 
 
 class Deltas:
@@ -108,3 +109,11 @@ async def test_no_delay_means_no_waiting() -> None:
 def test_a_negative_delay_is_refused() -> None:
     with pytest.raises(ValueError, match="delay"):
         OfflineChatModel(delay=-1)
+
+
+async def test_a_title_is_the_first_prompts_first_words() -> None:
+    long = title_request("Plan  a three day\ntrip to Goa in December", "[offline model] ...")
+    reply = await OfflineChatModel(delay=0).generate(long, Deltas())
+    assert reply.text == "Plan a three day trip to…"
+    short = await OfflineChatModel(delay=0).generate(title_request("Hi there", "..."), Deltas())
+    assert short.text == "Hi there"

@@ -12,6 +12,7 @@ import pytest
 
 from tools.postman.build import collection
 from tools.postman.files import COLLECTION, ENVIRONMENT, ROOT, openapi_document, rendered
+from tools.postman.flow import PATH_VALUES
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +43,9 @@ def test_every_operation_has_a_request_and_protected_ones_send_the_token(
     sent = {}
     for item in requests(made["item"]):
         request = item["request"]
-        path = "/" + "/".join(request["url"]["path"]).replace("{{room_id}}", "{room_id}")
+        path = "/" + "/".join(request["url"]["path"])
+        for name, value in PATH_VALUES.items():
+            path = path.replace(value, f"{{{name}}}")
         sent.setdefault((request["method"], path), []).append(request["auth"])
     for path, operations in document["paths"].items():
         for method, operation in operations.items():

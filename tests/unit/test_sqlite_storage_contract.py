@@ -13,6 +13,7 @@ from alembic.migration import MigrationContext
 from adapters.sqlalchemy import SqlUnitOfWorkFactory, create_engine, upgrade_schema
 from adapters.sqlalchemy.tables import metadata
 from tests.contracts.daily_usage import DailyUsageContract
+from tests.contracts.message_versions import MessageVersionsContract
 from tests.contracts.repositories import (
     ChatroomRepositoryContract,
     MessageRepositoryContract,
@@ -49,7 +50,7 @@ class TestSqliteChatrooms(ChatroomRepositoryContract):
     pass
 
 
-class TestSqliteMessages(MessageRepositoryContract):
+class TestSqliteMessages(MessageRepositoryContract, MessageVersionsContract):
     pass
 
 

@@ -25,6 +25,8 @@ ENVIRONMENT: Mapping[str, str] = {
     "otp": "",
     "token": "",
     "room_id": "",
+    "prompt_id": "",
+    "reply_id": "",
     "skip_event_stream": "true",
 }
 SECRETS = frozenset({"password", "new_password", "otp", "token"})
@@ -37,7 +39,11 @@ FIELD_VALUES: Mapping[str, Any] = {
     "current_password": "{{password}}",
     "new_password": "{{new_password}}",
 }
-PATH_VALUES: Mapping[str, str] = {"room_id": "{{room_id}}"}
+PATH_VALUES: Mapping[str, str] = {
+    "room_id": "{{room_id}}",
+    "reply_id": "{{reply_id}}",
+    "message_id": "{{prompt_id}}",
+}
 
 
 @dataclass(frozen=True)
@@ -135,7 +141,34 @@ FLOW: tuple[Step, ...] = (
         "/chatroom/{room_id}/message",
         (ok(202), Outcome(429, "quota_exceeded", "today's prompts are used up")),
         body={"content": "Hello from Postman: what is a chatroom?"},
+        captures={"prompt_id": "message.id", "reply_id": "reply.id"},
     ),
+    Step(
+        "POST",
+        "/chatroom/{room_id}/message/{reply_id}/cancel",
+        (ok(), Outcome(409, "reply_final", "the model had answered already")),
+    ),
+    Step(
+        "POST",
+        "/chatroom/{room_id}/message/{reply_id}/regenerate",
+        (
+            ok(202),
+            Outcome(409, "reply_pending", "the reply is still being written"),
+            Outcome(429, "quota_exceeded", "today's prompts are used up"),
+        ),
+        captures={"reply_id": "reply.id"},
+    ),
+    Step(
+        "PATCH",
+        "/chatroom/{room_id}/message/{message_id}",
+        (
+            ok(202),
+            Outcome(409, "reply_pending", "the reply is still being written"),
+            Outcome(429, "quota_exceeded", "today's prompts are used up"),
+        ),
+        body={"content": "Hello again from Postman: what is a chatroom, in one line?"},
+    ),
+    Step("GET", "/chatroom/{room_id}/message/{message_id}", (ok(),)),
     Step("GET", "/chatroom/{room_id}/messages", (ok(),)),
     Step(
         "GET",

@@ -5,6 +5,7 @@ without an ``await`` in between, which is what makes it atomic on one event
 loop; nothing here is shared between processes.
 """
 
+from adapters.memory.cancellations import InMemoryReplyCancellations
 from adapters.memory.chatroom_list_cache import InMemoryChatroomListCache
 from adapters.memory.events import InMemoryEventBus
 from adapters.memory.leases import InMemoryLeases
@@ -20,6 +21,7 @@ __all__ = [
     "InMemoryLeases",
     "InMemoryOtpStore",
     "InMemoryRateLimiter",
+    "InMemoryReplyCancellations",
     "InMemoryStreamSlots",
     "InMemoryUserCache",
     "InMemoryWorkerRegistry",

@@ -9,6 +9,7 @@ and the caller picks the fallback; publishing a live event is the exception:
 best effort, only logged. Other Redis errors would be bugs and propagate.
 """
 
+from adapters.redis.cancellations import RedisReplyCancellations
 from adapters.redis.chatroom_list_cache import RedisChatroomListCache
 from adapters.redis.events import RedisEventBus
 from adapters.redis.health import RedisHealth
@@ -26,6 +27,7 @@ __all__ = [
     "RedisLeases",
     "RedisOtpStore",
     "RedisRateLimiter",
+    "RedisReplyCancellations",
     "RedisStreamSlots",
     "RedisUserCache",
     "RedisWorkerRegistry",

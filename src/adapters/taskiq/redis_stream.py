@@ -29,8 +29,6 @@ unacknowledged only after it has read a new one, and its listen loop ends
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import time
 from collections import deque
@@ -45,6 +43,7 @@ from taskiq import AckableMessage, BrokerMessage
 from taskiq_redis import RedisStreamBroker
 
 from adapters.taskiq.outage import Outage
+from adapters.taskiq.renewal import RenewalLoop, reset_idle_times
 from adapters.taskiq.unfinished import UnfinishedRuns
 
 logger = logging.getLogger(__name__)
@@ -97,15 +96,17 @@ class ReclaimingRedisStreamBroker(RedisStreamBroker):
             **connection_kwargs,
         )
         self.reclaim_interval = reclaim_interval
-        self.renew_interval = redeliver_after / RENEWALS_PER_SILENCE
         # Replies this process runs at most at once; reads never exceed the room left.
         self.capacity: int | None = None
         self._claimed: set[str] = set()  # read here and not yet acknowledged
         self._unacked: set[str] = set()  # finished; the acknowledgement found Redis down
         self._next_reclaim = 0.0
         self._outage = Outage()
-        self._renew_now = asyncio.Event()
-        self._renewer: asyncio.Task[None] | None = None
+        self._renewal = RenewalLoop(
+            self._renew,
+            redeliver_after / RENEWALS_PER_SILENCE,
+            tolerated=(ResponseError, *OUTAGE_ERRORS),
+        )
         self._unfinished = UnfinishedRuns()
         self.add_middlewares(self._unfinished)
         self._kicker: Redis | None = None
@@ -123,14 +124,11 @@ class ReclaimingRedisStreamBroker(RedisStreamBroker):
         except OUTAGE_ERRORS as exc:
             # Carry on: the listen loop waits for Redis and makes the group.
             self._outage.started(exc)
-        if self.is_worker_process and self._renewer is None:
-            self._renewer = asyncio.create_task(self._renew_forever())
+        if self.is_worker_process:
+            self._renewal.start()
 
     async def shutdown(self) -> None:
-        if self._renewer is not None:
-            self._renewer.cancel()
-            await asyncio.gather(self._renewer, return_exceptions=True)
-            self._renewer = None
+        await self._renewal.stop()
         if self._kicker is not None:
             # Only the client: the pool is the broker's, closed by super().
             await self._kicker.aclose(close_connection_pool=False)
@@ -209,8 +207,8 @@ class ReclaimingRedisStreamBroker(RedisStreamBroker):
         if self._outage.over():
             # Renewals could not reach Redis either: let every live worker
             # renew its claims before anything silent is taken as dead.
-            self._renew_now.set()
-            self._next_reclaim = time.monotonic() + 2 * self.renew_interval
+            self._renewal.soon()
+            self._next_reclaim = time.monotonic() + 2 * self._renewal.interval
 
     async def _fetch_once(self, conn: Redis, into: deque[Entry]) -> None:
         try:
@@ -275,32 +273,15 @@ class ReclaimingRedisStreamBroker(RedisStreamBroker):
             "data?); made it again. The sweep re-enqueues replies the stream lost"
         )
 
-    async def _renew_forever(self) -> None:
-        while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._renew_now.wait(), self.renew_interval)
-            self._renew_now.clear()
-            try:
-                await self._renew()
-            except (ResponseError, *OUTAGE_ERRORS) as exc:
-                logger.debug("renewing claims failed (%s); the listen loop reports outages", exc)
-
     async def _renew(self) -> None:
         """Acknowledge what could not be, then reset the idle time of every
         entry still held, so no other worker reclaims it."""
         async with Redis(connection_pool=self.connection_pool) as conn:
             for entry_id in list(self._unacked):
                 await self._acknowledge(conn, entry_id)
-            held: list[int | bytes | str | memoryview[int]] = list(self._claimed)
-            for first in range(0, len(held), 500):
-                await conn.xclaim(
-                    self.queue_name,
-                    self.consumer_group_name,
-                    self.consumer_name,
-                    min_idle_time=0,
-                    message_ids=held[first : first + 500],
-                    justid=True,
-                )
+            await reset_idle_times(
+                conn, self.queue_name, self.consumer_group_name, self.consumer_name, self._claimed
+            )
 
     async def entries(self) -> AsyncIterator[bytes]:
         """The data of every entry in the stream: waiting or being worked on

@@ -21,6 +21,7 @@ from entrypoints.http.controllers.billing import BillingController, StripeWebhoo
 from entrypoints.http.controllers.chatrooms import ChatroomController
 from entrypoints.http.controllers.health import health, ready
 from entrypoints.http.controllers.metrics import metrics_route
+from entrypoints.http.controllers.replies import ReplyController
 from entrypoints.http.controllers.subscriptions import SubscriptionController
 from entrypoints.http.controllers.users import UserController
 from entrypoints.http.cursors import ChatroomCursors
@@ -71,6 +72,7 @@ def app_for(container: Container) -> Litestar:
             AuthController,
             UserController,
             ChatroomController,
+            ReplyController,
             SubscriptionController,
             BillingController,
             StripeWebhookController,

@@ -13,9 +13,11 @@ from entrypoints.http.fields import (
     Email,
     Mobile,
     NewPassword,
+    NewRoomName,
+    OptionalRoomName,
     Otp,
     Password,
-    RoomName,
+    SystemInstruction,
     UserName,
     doc,
 )
@@ -74,9 +76,19 @@ class ChangePasswordIn(RequestBody, kw_only=True):
 
 
 class ChatroomIn(RequestBody, kw_only=True):
-    """A room's name, to create or rename it."""
+    """A new room: its name (none: the model titles it after its first
+    reply) and its own system instruction, both optional."""
 
-    name: RoomName
+    name: OptionalRoomName | None = None
+    system_instruction: SystemInstruction | None = None
+
+
+class ChatroomChangeIn(RequestBody, kw_only=True):
+    """What to change of a room, at least one field: its name (the model
+    titles it no more) and its system instruction (null or blank clears it)."""
+
+    name: NewRoomName | None = None
+    system_instruction: SystemInstruction | msgspec.UnsetType | None = msgspec.UNSET
 
 
 class MessageIn(RequestBody, kw_only=True):

@@ -14,10 +14,12 @@ from entrypoints.container import Container
 from gemini_core.services import (
     AuthService,
     BillingService,
+    CancelService,
     ChatService,
     EventStreams,
     QuotaService,
     ReadinessService,
+    ReplyVersions,
     TierService,
 )
 
@@ -25,6 +27,8 @@ from gemini_core.services import (
 INJECTED: dict[str, Any] = {
     "auth": AuthService,
     "chat": ChatService,
+    "cancels": CancelService,
+    "versions": ReplyVersions,
     "streams": EventStreams,
     "quota": QuotaService,
     "tiers": TierService,

@@ -71,6 +71,28 @@ _BY_OPERATION: Mapping[str, Mapping[int, domain.DomainError]] = {
         429: _STREAMS,
         503: domain.StreamCapacityReached(),
     },
+    "POST /chatroom/{room_id}/message/{reply_id}/cancel": {
+        **_ROOM,
+        404: domain.NotFound("message not found"),
+        409: domain.ReplyFinal(details={"status": "completed"}),
+    },
+    "GET /chatroom/{room_id}/message/{message_id}": {
+        **_ROOM,
+        404: domain.NotFound("message not found"),
+    },
+    "POST /chatroom/{room_id}/message/{reply_id}/regenerate": {
+        **_ROOM,
+        404: domain.NotFound("message not found"),
+        409: domain.ReplyPending(),
+        429: _QUOTA,
+    },
+    "PATCH /chatroom/{room_id}/message/{message_id}": {
+        **_ROOM,
+        400: domain.ValidationFailed.for_field("content", "must not be empty"),
+        404: domain.NotFound("message not found"),
+        409: domain.NotLatest(),
+        429: _QUOTA,
+    },
     "POST /subscribe/pro": _BILLING,
     "POST /subscribe/portal": {**_BILLING, 409: domain.NoBillingAccount()},
     "POST /webhook/stripe": {400: domain.InvalidSignature(), 503: domain.BillingUnavailable()},
@@ -83,6 +105,7 @@ _BY_OPERATION: Mapping[str, Mapping[int, domain.DomainError]] = {
 }
 _BODY_LIMITS: Mapping[str, int] = {
     "POST /chatroom/{room_id}/message": MESSAGE_MAX_BODY,
+    "PATCH /chatroom/{room_id}/message/{message_id}": MESSAGE_MAX_BODY,
     "POST /webhook/stripe": STRIPE_WEBHOOK_MAX_BODY,
 }
 

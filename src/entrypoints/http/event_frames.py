@@ -16,7 +16,7 @@ import msgspec
 from litestar import Request
 from litestar.response.sse import ServerSentEventMessage
 
-from entrypoints.http.schemas import MessageOut
+from entrypoints.http.schemas import ChatroomOut, MessageOut
 from gemini_core.errors import DomainError
 from gemini_core.ports import MessageEvent
 from gemini_core.services import LiveStream
@@ -30,6 +30,8 @@ _json = msgspec.json.Encoder()
 
 
 def event_payload(event: MessageEvent) -> bytes:
+    if event.room is not None:
+        return _json.encode(ChatroomOut.of(event.room))
     if event.message is not None:
         return _json.encode(MessageOut.of(event.message))
     return _json.encode({"id": str(event.message_id), "text": event.text or ""})

@@ -20,6 +20,7 @@ from entrypoints.http import fields as f
 from entrypoints.http import messages
 from entrypoints.http.bodies import (
     ChangePasswordIn,
+    ChatroomChangeIn,
     ChatroomIn,
     LoginIn,
     MessageIn,
@@ -40,8 +41,8 @@ from entrypoints.http.schemas import (
     ErrorBody,
     ErrorEnvelope,
     HealthOut,
+    MessageData,
     MessageOut,
-    MessageUsageOut,
     OtpOut,
     PageEnvelope,
     PageMeta,
@@ -51,10 +52,10 @@ from entrypoints.http.schemas import (
     SessionOut,
     SignupOut,
     SubscriptionStatusOut,
-    UsageOut,
     UserData,
     UserOut,
 )
+from entrypoints.http.usage_schemas import MessageUsageOut, UsageOut
 from gemini_core.ports import ChatroomCursor
 from gemini_core.services.live_stream import micros
 
@@ -77,6 +78,8 @@ ROOM = ChatroomOut(
     created_at=_at(f.ROOM_CREATED_AT),
     updated_at=_at(f.ROOM_CREATED_AT),
     last_message_at=_at(f.PROMPTED_AT),
+    named_by_user=True,
+    system_instruction=None,
 )
 NEW_ROOM = msgspec.structs.replace(ROOM, last_message_at=None)
 OLDER_ROOM = ChatroomOut(
@@ -85,6 +88,8 @@ OLDER_ROOM = ChatroomOut(
     created_at=_at("2025-01-15T09:35:40Z"),
     updated_at=_at("2025-01-15T09:35:40Z"),
     last_message_at=None,
+    named_by_user=False,
+    system_instruction=None,
 )
 PROMPT = MessageOut(
     id=uuid.UUID(f.PROMPT_ID),
@@ -118,6 +123,12 @@ REPLY = msgspec.structs.replace(
     model=f.MODEL,
     usage=REPLY_USAGE,
 )
+CANCELLED_REPLY = msgspec.structs.replace(
+    PENDING_REPLY,
+    content=f.REPLY[: len(f.REPLY) // 2],
+    status="cancelled",
+    completed_at=_at(f.REPLIED_AT),
+)
 # A cursor as the server makes them, signed with a key that is not any server's.
 ROOM_CURSOR = ChatroomCursors(b"an example key, not a server's").encode(
     ChatroomCursor(activity_at=OLDER_ROOM.created_at, id=OLDER_ROOM.id)
@@ -146,6 +157,7 @@ SHAPES: tuple[msgspec.Struct, ...] = (
     ResetPasswordIn(mobile_number=f.MOBILE, otp=f.OTP, new_password=f.NEW_PASSWORD),
     ChangePasswordIn(current_password=f.PASSWORD, new_password=f.NEW_PASSWORD),
     ChatroomIn(name=f.ROOM_NAME),
+    ChatroomChangeIn(name="Goa in December", system_instruction=f.ROOM_INSTRUCTION),
     MessageIn(content=f.PROMPT),
     USER,
     UserData(user=USER_WITH_TIER),
@@ -159,6 +171,7 @@ SHAPES: tuple[msgspec.Struct, ...] = (
     ChatroomData(chatroom=NEW_ROOM),
     ChatroomDetailData(chatroom=ROOM, messages=[PROMPT, REPLY]),
     PromptData(message=PROMPT, reply=PENDING_REPLY),
+    MessageData(message=REPLY),
     USAGE,
     BillingOut(available=False, reason="billing is not configured on this server"),
     SubscriptionStatusOut(
@@ -188,9 +201,15 @@ ANSWERS: Mapping[str, msgspec.Struct] = {
     "PATCH /chatroom/{room_id}": Envelope(
         data=ChatroomData(
             chatroom=msgspec.structs.replace(
-                ROOM, name="Goa in December", updated_at=_at(f.REPLIED_AT) + timedelta(minutes=3)
+                ROOM,
+                name="Goa in December",
+                updated_at=_at(f.REPLIED_AT) + timedelta(minutes=3),
+                system_instruction=f.ROOM_INSTRUCTION,
             )
         )
+    ),
+    "POST /chatroom/{room_id}/message/{reply_id}/cancel": Envelope(
+        data=MessageData(message=CANCELLED_REPLY)
     ),
     "GET /subscribe/success": Envelope(data=DoneOut(message=messages.PAYMENT_RECEIVED)),
     "GET /subscribe/cancel": Envelope(data=DoneOut(message=messages.CHECKOUT_CANCELLED)),
@@ -233,6 +252,8 @@ def _event_id(moment: str, step: int = 0) -> str:
 # Query, path and header parameters, by name.
 PARAMETERS: Mapping[str, Any] = {
     "room_id": f.ROOM_ID,
+    "reply_id": f.REPLY_ID,
+    "message_id": f.PROMPT_ID,
     "limit": 20,
     "cursor": ROOM_CURSOR,
     "before": f.PROMPT_ID,
@@ -282,6 +303,10 @@ def event_stream() -> str:
     frames.append(
         f"id: {_event_id(f.REPLIED_AT)}\nevent: message.completed\ndata: {_line(REPLY)}\n"
     )
+    # Had the room been made without a name, the model's title would follow.
+    titled_at = _at(f.REPLIED_AT) + timedelta(seconds=1)
+    titled = msgspec.structs.replace(ROOM, named_by_user=False, updated_at=titled_at)
+    frames.append(f"id: {micros(titled_at)}\nevent: room.renamed\ndata: {_line(titled)}\n")
     return "\n".join(frames) + "\n"
 
 

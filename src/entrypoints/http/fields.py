@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import msgspec
 
-from gemini_core.model.chat import CONTENT_MAX, NAME_MAX
+from gemini_core.model.chat import CONTENT_MAX, NAME_MAX, PLACEHOLDER_NAME, SYSTEM_INSTRUCTION_MAX
 from gemini_core.model.users import EMAIL_MAX, USER_NAME_MAX
 from gemini_core.passwords import MAX_BYTES, MIN_LENGTH
 
@@ -33,6 +33,7 @@ REPLIED_AT = "2025-01-15T09:42:09Z"
 QUOTA_RESETS_AT = "2025-01-16T00:00:00Z"
 ROOM_NAME = "Trip to Goa"
 MODEL = "gemini-2.5-flash"
+ROOM_INSTRUCTION = "Answer as a travel agent who knows Goa well; keep answers short."
 PROMPT = "Plan a three-day trip to Goa in December, with one day away from the beaches."
 REPLY = (
     "Day 1: settle in near Panaji, walk the Latin Quarter of Fontainhas and watch "
@@ -111,15 +112,6 @@ NAME_PATTERN = f"^[{_SPACE}]*[^{_CONTROL}]*[^{_CONTROL}{_SPACE}][^{_CONTROL}]*[{
 CONTENT_PATTERN = (
     f"^[^{_CONTROL_BUT_BREAKS}]*[^{_CONTROL_BUT_BREAKS}{_SPACE}][^{_CONTROL_BUT_BREAKS}]*$"
 )
-RoomName = Annotated[
-    str,
-    msgspec.Meta(min_length=1, max_length=NAME_MAX),
-    documented(
-        "the room's name: one line, trimmed; not blank, no control characters",
-        ROOM_NAME,
-        pattern=NAME_PATTERN,
-    ),
-]
 Content = Annotated[
     str,
     msgspec.Meta(min_length=1, max_length=CONTENT_MAX),
@@ -127,6 +119,37 @@ Content = Annotated[
         "the prompt: not blank; no control characters but tabs and line breaks",
         PROMPT,
         pattern=CONTENT_PATTERN,
+    ),
+]
+SystemInstruction = Annotated[
+    str,
+    msgspec.Meta(max_length=SYSTEM_INSTRUCTION_MAX),
+    documented(
+        "the room's own instruction to the model, sent instead of the server's "
+        f"SYSTEM_INSTRUCTION: at most {SYSTEM_INSTRUCTION_MAX} characters, trimmed; no "
+        "control characters but tabs and line breaks; null or blank for none",
+        ROOM_INSTRUCTION,
+    ),
+]
+OptionalRoomName = Annotated[
+    str,
+    msgspec.Meta(min_length=1, max_length=NAME_MAX),
+    documented(
+        "the room's name: one line, trimmed; not blank, no control characters. Absent or "
+        f"null: the room is called `{PLACEHOLDER_NAME}` until the model titles it from its "
+        "first prompt and reply",
+        ROOM_NAME,
+        pattern=NAME_PATTERN,
+    ),
+]
+NewRoomName = Annotated[
+    str,
+    msgspec.Meta(min_length=1, max_length=NAME_MAX),
+    documented(
+        "the room's new name: one line, trimmed; not blank, no control characters; the "
+        "model never titles a room its user named. Absent or null: unchanged",
+        ROOM_NAME,
+        pattern=NAME_PATTERN,
     ),
 ]
 UserName = Annotated[

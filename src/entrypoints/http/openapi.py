@@ -147,9 +147,12 @@ def polish(document: OpenAPI) -> OpenAPI:
     return document
 
 
+_ID_PARAMETERS = ("room_id", "reply_id", "message_id")
+
+
 def _polish_operation(operation: Operation) -> None:
     for parameter in operation.parameters or []:
-        if not isinstance(parameter, Parameter) or parameter.name != "room_id":
+        if not isinstance(parameter, Parameter) or parameter.name not in _ID_PARAMETERS:
             continue
         if isinstance(parameter.schema, Schema):
             parameter.schema.format = OpenAPIFormat.UUID

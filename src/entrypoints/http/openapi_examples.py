@@ -29,7 +29,7 @@ from litestar.openapi.spec import (
 )
 from litestar.openapi.spec.base import BaseSchemaObject
 
-from entrypoints.http import bodies, schemas
+from entrypoints.http import bodies, schemas, usage_schemas
 from entrypoints.http.error_examples import error_example
 from entrypoints.http.examples import (
     PARAMETERS,
@@ -41,6 +41,11 @@ from entrypoints.http.examples import (
 from gemini_core.services.billing import HANDLED_EVENTS
 
 _ROOM_ID = "the room's id (a UUID)"
+_ID_WORDS = {
+    "room_id": _ROOM_ID,
+    "reply_id": "the id of a reply of that room (a UUID)",
+    "message_id": "the id of a message of that room, a prompt or any version of a reply (a UUID)",
+}
 
 
 @dataclasses.dataclass
@@ -56,7 +61,7 @@ class Verbatim(BaseSchemaObject):
 
 _SHAPES = {
     name: value
-    for module in (bodies, schemas)
+    for module in (bodies, schemas, usage_schemas)
     for name, value in vars(module).items()
     if isinstance(value, type)
     and issubclass(value, msgspec.Struct)
@@ -135,8 +140,9 @@ def _annotate_operation(label: str, operation: Operation) -> None:
     for parameter in operation.parameters or []:
         if isinstance(parameter, Parameter) and parameter.name in PARAMETERS:
             parameter.example = PARAMETERS[parameter.name]
-            if parameter.name == "room_id":
-                parameter.description = parameter.description or _ROOM_ID
+            described = _ID_WORDS.get(parameter.name)
+            if described is not None:
+                parameter.description = parameter.description or described
 
 
 def _example_of_schema(schema: Any) -> Any | None:

@@ -17,6 +17,7 @@ import msgspec
 
 from entrypoints.http import fields as f
 from entrypoints.http.fields import doc
+from entrypoints.http.usage_schemas import MessageUsageOut, UsageOut
 from gemini_core.model import Chatroom, Message, User
 
 T = TypeVar("T")
@@ -100,10 +101,27 @@ class ChatroomOut(msgspec.Struct, kw_only=True):
     name: Annotated[str, doc("the room's name", f.ROOM_NAME)]
     created_at: Annotated[datetime, doc("when the room was made", f.ROOM_CREATED_AT)]
     updated_at: Annotated[
-        datetime, doc("when the room was made or last renamed", f.ROOM_CREATED_AT)
+        datetime, doc("when the room was made or last renamed or titled", f.ROOM_CREATED_AT)
     ]
     last_message_at: Annotated[
         datetime | None, doc("when the last prompt was sent; null before any", f.PROMPTED_AT, None)
+    ]
+    named_by_user: Annotated[
+        bool,
+        doc(
+            "false while the name is a placeholder or the model's title (`room.renamed` "
+            "on the event stream when the title comes); true once the user named it",
+            True,
+            False,
+        ),
+    ]
+    system_instruction: Annotated[
+        str | None,
+        doc(
+            "the room's own instruction to the model, sent instead of the server's; null for none",
+            f.ROOM_INSTRUCTION,
+            None,
+        ),
     ]
 
     @classmethod
@@ -114,39 +132,8 @@ class ChatroomOut(msgspec.Struct, kw_only=True):
             created_at=room.created_at,
             updated_at=room.updated_at,
             last_message_at=room.last_message_at,
-        )
-
-
-class MessageUsageOut(msgspec.Struct, kw_only=True):
-    """What a completed reply cost, in tokens as the model counted them (a
-    count the model did not report is null)."""
-
-    prompt_tokens: Annotated[
-        int | None, doc("the conversation sent to the model (history, instruction, prompt)", 412)
-    ]
-    output_tokens: Annotated[int | None, doc("the answer's text", 187)]
-    thinking_tokens: Annotated[
-        int | None, doc("the model's thinking before it answered (0 or null without)", 96)
-    ]
-    total_tokens: Annotated[
-        int | None, doc("all of them: what counts against the daily token budget", 695)
-    ]
-
-    @classmethod
-    def of(cls, message: Message) -> MessageUsageOut | None:
-        counts = (
-            message.prompt_tokens,
-            message.output_tokens,
-            message.thinking_tokens,
-            message.total_tokens,
-        )
-        if all(count is None for count in counts):
-            return None
-        return cls(
-            prompt_tokens=message.prompt_tokens,
-            output_tokens=message.output_tokens,
-            thinking_tokens=message.thinking_tokens,
-            total_tokens=message.total_tokens,
+            named_by_user=room.named_by_user,
+            system_instruction=room.system_instruction,
         )
 
 
@@ -160,7 +147,14 @@ class MessageOut(msgspec.Struct, kw_only=True):
     role: Annotated[str, doc("`user` (a prompt) or `model` (a reply)", "model", "user")]
     content: Annotated[str, doc("the text; empty while a reply is pending", f.REPLY)]
     status: Annotated[
-        str, doc("`pending`, `completed` or `failed`", "completed", "pending", "failed")
+        str,
+        doc(
+            "`pending`, `completed`, `failed` or `cancelled` (stopped by its user)",
+            "completed",
+            "pending",
+            "failed",
+            "cancelled",
+        ),
     ]
     error: Annotated[
         str | None,
@@ -184,9 +178,30 @@ class MessageOut(msgspec.Struct, kw_only=True):
         MessageUsageOut | None,
         doc("for a completed reply: the tokens it cost; null otherwise"),
     ] = None
+    reply_to: Annotated[
+        uuid.UUID | None,
+        doc("for a reply: the prompt it answers (its versions share it)", f.PROMPT_ID, None),
+    ] = None
+    edited_at: Annotated[
+        datetime | None, doc("for a prompt: when its text was last replaced", None, f.REPLIED_AT)
+    ] = None
+    superseded_at: Annotated[
+        datetime | None,
+        doc("for a reply: when a newer version replaced it; null for the current one", None),
+    ] = None
+    versions: Annotated[
+        list[uuid.UUID] | None,
+        doc(
+            "for a reply: the ids of all its versions, oldest first (each readable at "
+            "`GET /chatroom/{id}/message/{message_id}`); null for a prompt and in live events",
+            [f.REPLY_ID],
+            None,
+        ),
+    ] = None
 
     @classmethod
-    def of(cls, message: Message) -> MessageOut:
+    def of(cls, message: Message, versions: list[uuid.UUID] | None = None) -> MessageOut:
+        """The message as the API shows it, with its reply's ``versions`` when looked up."""
         return cls(
             id=message.id,
             chatroom_id=message.chatroom_id,
@@ -196,6 +211,10 @@ class MessageOut(msgspec.Struct, kw_only=True):
             error=message.error,
             created_at=message.created_at,
             completed_at=message.completed_at,
+            reply_to=message.reply_to,
+            edited_at=message.edited_at,
+            superseded_at=message.superseded_at,
+            versions=versions,
             model=message.model,
             usage=MessageUsageOut.of(message),
         )
@@ -221,27 +240,10 @@ class PromptData(msgspec.Struct):
     reply: Annotated[MessageOut, doc("the reply, `pending` until the model has answered")]
 
 
-class UsageOut(msgspec.Struct, kw_only=True):
-    """Today's prompts against the daily limit, and the tokens today's
-    replies used against the daily token budget."""
+class MessageData(msgspec.Struct):
+    """One message: a prompt, or a reply in any of its versions."""
 
-    used_today: Annotated[int, doc("prompts sent since the last UTC midnight", 3)]
-    daily_limit: Annotated[int | None, doc("prompts allowed a day; null when unlimited", 5, None)]
-    tokens_today: Annotated[
-        int, doc("tokens the replies completed since the last UTC midnight used", 2085)
-    ]
-    daily_token_budget: Annotated[
-        int | None,
-        doc(
-            "tokens a day the replies may use; once reached, prompts answer 429 "
-            "`token_budget_exhausted` until the reset; null when unlimited",
-            50000,
-            None,
-        ),
-    ]
-    resets_at: Annotated[
-        datetime, doc("when the count starts again (UTC midnight)", f.QUOTA_RESETS_AT)
-    ]
+    message: Annotated[MessageOut, doc("the message as stored")]
 
 
 class BillingOut(msgspec.Struct):

@@ -10,6 +10,9 @@ import msgspec
 
 NAME_MAX = 100
 CONTENT_MAX = 8000
+SYSTEM_INSTRUCTION_MAX = 2000
+PLACEHOLDER_NAME = "New chat"
+"""The name of a room created without one, until the model titles it."""
 
 
 class Role(enum.StrEnum):
@@ -85,8 +88,9 @@ class Message(msgspec.Struct, frozen=True, kw_only=True):
 
 class ReplyOutcome(msgspec.Struct, frozen=True, kw_only=True):
     """What one run of a queued reply did: ``outcome`` is ``completed``,
-    ``failed`` or ``skipped`` (already final, gone, or finished by another
-    run); ``deliveries`` counts this one (None when it was not claimed)."""
+    ``failed``, ``cancelled`` (stopped by its user) or ``skipped`` (already
+    final, gone, or finished by another run); ``deliveries`` counts this one
+    (None when it was not claimed)."""
 
     reply_id: uuid.UUID
     outcome: str

@@ -24,6 +24,7 @@ from gemini_core.ports.billing import (
     SubscriptionRepository,
     SubscriptionSnapshot,
 )
+from gemini_core.ports.cancellation import ReplyCancellations
 from gemini_core.ports.chat import (
     ChatModel,
     ChatroomCursor,
@@ -80,6 +81,7 @@ __all__ = [
     "PhoneNumbers",
     "ProcessedEventRepository",
     "RateLimiter",
+    "ReplyCancellations",
     "ReplyQueue",
     "StreamSlots",
     "SubscriptionRepository",

@@ -51,11 +51,27 @@ class ChatroomRepository(Protocol):
         ...
 
     async def rename(
-        self, user_id: uuid.UUID, room_id: uuid.UUID, name: str, now: datetime
+        self,
+        user_id: uuid.UUID,
+        room_id: uuid.UUID,
+        name: str | None,
+        now: datetime,
+        *,
+        system_instruction: str | msgspec.UnsetType | None = msgspec.UNSET,
     ) -> Chatroom | None:
-        """Set the name and ``updated_at`` (its activity is unchanged) and
+        """Set the name (and ``named_by_user``: the model titles it no more;
+        None leaves the name alone), the system instruction unless UNSET
+        (None clears it) and ``updated_at`` (its activity is unchanged), and
         return the room as stored; None, nothing written, when the user has
         no such room."""
+        ...
+
+    async def set_title(
+        self, user_id: uuid.UUID, room_id: uuid.UUID, title: str, now: datetime
+    ) -> Chatroom | None:
+        """Name the room ``title`` only while ``named_by_user`` is false, in
+        one conditional write, and return it as stored; None (nothing
+        written) when the user named it meanwhile or has no such room."""
         ...
 
     async def delete(self, user_id: uuid.UUID, room_id: uuid.UUID) -> bool:
@@ -83,7 +99,8 @@ class MessageRepository(Protocol):
     async def list_page(
         self, chatroom_id: uuid.UUID, limit: int, before: uuid.UUID | None
     ) -> list[Message]:
-        """Up to ``limit`` messages older than ``before``, newest first."""
+        """Up to ``limit`` messages older than ``before``, newest first,
+        leaving out reply versions a newer one superseded."""
         ...
 
     async def start_delivery(self, message_id: uuid.UUID) -> Message | None:
@@ -119,6 +136,31 @@ class MessageRepository(Protocol):
 
     async def stale_pending(self, created_before: datetime, limit: int) -> list[Message]:
         """Pending replies created before ``created_before``, oldest first."""
+        ...
+
+    # -- versions of a reply (regenerate, edited prompts) ---------------------
+
+    async def last_prompt(self, chatroom_id: uuid.UUID) -> Message | None:
+        """The room's newest prompt; None in a room without one."""
+        ...
+
+    async def supersede_current(self, prompt_id: uuid.UUID, now: datetime) -> Message | None:
+        """Mark the prompt's current reply version superseded at ``now`` if
+        it is final, and return it as now stored; None (nothing written) when it
+        has none or it is still pending. Of concurrent calls only one
+        supersedes a given version: the others wait for it and find none."""
+        ...
+
+    async def edit_prompt(self, prompt_id: uuid.UUID, content: str, now: datetime) -> bool:
+        """Replace a prompt's text and set its ``edited_at``; False when
+        there is no such prompt."""
+        ...
+
+    async def version_ids(
+        self, prompt_ids: Collection[uuid.UUID]
+    ) -> dict[uuid.UUID, list[uuid.UUID]]:
+        """The ids of every reply version of each of ``prompt_ids``, oldest
+        first (prompts without replies are left out)."""
         ...
 
 
@@ -184,6 +226,8 @@ class ModelRequest(msgspec.Struct, frozen=True):
 
     turns: list[ModelTurn]
     system_instruction: str | None = None
+    task: Literal["reply", "title"] = "reply"
+    """``title``: the last turn asks for a short title of the conversation."""
     model: str | None = None
     """The model to ask (the user's tier's); None: the adapter's default."""
 
@@ -225,22 +269,32 @@ class ChatModel(Protocol):
 
 
 MessageEventType = Literal[
-    "message.created", "message.delta", "message.completed", "message.failed"
+    "message.created",
+    "message.delta",
+    "message.completed",
+    "message.failed",
+    "message.cancelled",
+    "room.renamed",
 ]
-"""Every kind of live event: a new message, a chunk of a reply's text, and a
-reply's final state (the message carries it)."""
+"""Every kind of live event: a new message, a chunk of a reply's text, a
+reply's final state (the message carries it; ``message.cancelled`` is a reply
+stopped by its user, with the text written so far), and a room's new name
+(the room does)."""
 
 
 class MessageEvent(msgspec.Struct, frozen=True, kw_only=True):
-    """A live event of a chatroom; ``message`` is set on all but deltas,
-    which carry the new chunk in ``text`` and when it was made in ``at``."""
+    """A live event of a chatroom; ``message`` is set on message events but
+    deltas, which carry the new chunk in ``text`` and when it was made in
+    ``at``; ``room.renamed`` carries the room as stored in ``room`` and no
+    message id."""
 
     type: MessageEventType
     chatroom_id: uuid.UUID
-    message_id: uuid.UUID
+    message_id: uuid.UUID | None = None
     message: Message | None = None
     text: str | None = None
     at: datetime | None = None
+    room: Chatroom | None = None
 
 
 class EventPublisher(Protocol):

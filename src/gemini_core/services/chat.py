@@ -13,7 +13,11 @@ import msgspec
 from gemini_core.errors import NotFound, RoomLimitReached, ValidationFailed
 from gemini_core.ids import new_id
 from gemini_core.model import Chatroom, Message, Quota, Tier
-from gemini_core.model.chat import CONTENT_MAX, NAME_MAX
+from gemini_core.model.chat import (
+    CONTENT_MAX,
+    NAME_MAX,
+    PLACEHOLDER_NAME,
+)
 from gemini_core.ports import (
     ChatroomCursor,
     ChatroomListCache,
@@ -24,7 +28,12 @@ from gemini_core.ports import (
     ReplyQueue,
     UnitOfWorkFactory,
 )
-from gemini_core.services.chat_values import PromptAccepted, RoomList, prompt_and_reply
+from gemini_core.services.chat_values import (
+    PromptAccepted,
+    RoomList,
+    prompt_and_reply,
+    room_instruction,
+)
 from gemini_core.services.quota import QuotaService
 from gemini_core.services.reply_failer import ReplyFailer
 from gemini_core.text import check_text
@@ -84,17 +93,23 @@ class ChatService:
 
     # -- rooms ------------------------------------------------------------
 
-    async def create_room(self, user_id: uuid.UUID, name: str) -> Chatroom:
-        """A new, empty room named ``name`` (stripped, one line);
-        ``RoomLimitReached`` when the user already keeps ``max_rooms``, even
-        under concurrent creates."""
+    async def create_room(
+        self, user_id: uuid.UUID, name: str | None = None, *, system_instruction: str | None = None
+    ) -> Chatroom:
+        """A new, empty room named ``name`` (stripped, one line), or, with
+        None, named ``PLACEHOLDER_NAME`` until the model titles it after its
+        first reply; with its own ``system_instruction`` if given (blank is
+        none). ``RoomLimitReached`` when the user already keeps
+        ``max_rooms``, even under concurrent creates."""
         now = self._clock.now()
         room = Chatroom(
             id=new_id(),
             user_id=user_id,
-            name=_clean(name, "name", NAME_MAX, strip=True),
+            name=PLACEHOLDER_NAME if name is None else _clean(name, "name", NAME_MAX, strip=True),
             created_at=now,
             updated_at=now,
+            system_instruction=room_instruction(system_instruction),
+            named_by_user=name is not None,
         )
         async with self._uow() as uow:
             if not await uow.chatrooms.add_within_limit(room, self._max_rooms):
@@ -153,12 +168,31 @@ class ChatService:
         latest.reverse()
         return room, latest
 
-    async def rename_room(self, user_id: uuid.UUID, room_id: uuid.UUID, name: str) -> Chatroom:
-        """The room under its new name (its place in the list unchanged);
-        ``NotFound`` unless the user owns it."""
-        clean = _clean(name, "name", NAME_MAX, strip=True)
+    async def rename_room(
+        self,
+        user_id: uuid.UUID,
+        room_id: uuid.UUID,
+        name: str | None = None,
+        *,
+        system_instruction: str | msgspec.UnsetType | None = msgspec.UNSET,
+    ) -> Chatroom:
+        """The room under its new name, which the model never replaces (None:
+        the name unchanged), and with ``system_instruction`` unless UNSET
+        (None or blank clears it); its place in the list unchanged.
+        ``NotFound`` unless the user owns it; ``ValidationFailed`` when
+        nothing is to change."""
+        if name is None and system_instruction is msgspec.UNSET:
+            raise ValidationFailed.for_field("name", "or system_instruction must be given")
+        clean = None if name is None else _clean(name, "name", NAME_MAX, strip=True)
+        instruction = (
+            system_instruction
+            if isinstance(system_instruction, msgspec.UnsetType)
+            else room_instruction(system_instruction)
+        )
         async with self._uow() as uow:
-            room = await uow.chatrooms.rename(user_id, room_id, clean, self._clock.now())
+            room = await uow.chatrooms.rename(
+                user_id, room_id, clean, self._clock.now(), system_instruction=instruction
+            )
             if room is None:
                 raise NotFound("chatroom not found")
             await uow.commit()

@@ -1,4 +1,5 @@
-"""The values ChatService answers with, and the two messages a prompt makes."""
+"""The values ChatService answers with, the two messages a prompt makes,
+and a room's own instruction as it is stored."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ import msgspec
 
 from gemini_core.ids import new_id
 from gemini_core.model import Message, MessageStatus, Quota, Role
+from gemini_core.model.chat import SYSTEM_INSTRUCTION_MAX
 from gemini_core.ports import ChatroomPage
+from gemini_core.text import check_text
 
 
 class PromptAccepted(msgspec.Struct, frozen=True):
@@ -55,3 +58,14 @@ def prompt_and_reply(
         reply_to=prompt.id,
     )
     return prompt, reply
+
+
+def room_instruction(text: str | None) -> str | None:
+    """A room's own system instruction as stored: None for none or blank,
+    else trimmed, at most ``SYSTEM_INSTRUCTION_MAX`` characters, no control
+    characters but tabs and line breaks; or ``ValidationFailed``."""
+    if text is None or not text.strip():
+        return None
+    value = text.strip()
+    check_text(value, "system_instruction", maximum=SYSTEM_INSTRUCTION_MAX, multiline=True)
+    return value

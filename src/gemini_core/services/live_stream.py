@@ -18,7 +18,7 @@ from gemini_core.services.stream_limits import StreamPlace
 # Final states this stream has delivered, remembered so that a stale delta or
 # a repeated state of a finished message is not sent after it.
 _REMEMBERED_FINAL = 1024
-_FINAL_TYPES = ("message.completed", "message.failed")
+_FINAL_TYPES = ("message.completed", "message.failed", "message.cancelled")
 
 
 def event_time(event: MessageEvent, fallback: datetime) -> datetime:
@@ -26,6 +26,8 @@ def event_time(event: MessageEvent, fallback: datetime) -> datetime:
     process that made it: what a resumed stream compares stored times with."""
     if event.at is not None:
         return event.at
+    if event.room is not None:
+        return event.room.updated_at
     message = event.message
     if message is None:
         return fallback
@@ -129,7 +131,7 @@ class LiveStream:
         self._check_at = time.monotonic() + self._check_seconds
 
     def _stamped(self, event: MessageEvent) -> StreamEvent:
-        if event.type in _FINAL_TYPES:
+        if event.type in _FINAL_TYPES and event.message_id is not None:
             self._final[event.message_id] = None
             if len(self._final) > _REMEMBERED_FINAL:
                 self._final.popitem(last=False)

@@ -9,7 +9,7 @@ from datetime import datetime
 import msgspec
 
 from gemini_core.errors import ModelError, ModelUnavailable
-from gemini_core.model import Message, MessageStatus, ReplyOutcome, Role
+from gemini_core.model import Chatroom, Message, MessageStatus, ReplyOutcome, Role
 from gemini_core.ports import (
     ChatModel,
     Clock,
@@ -21,9 +21,11 @@ from gemini_core.ports import (
     ModelTurn,
     UnitOfWorkFactory,
 )
+from gemini_core.services.cancellation import ReplyStopped, ReplyStops
 from gemini_core.services.model_breaker import ModelBreaker
 from gemini_core.services.patience import DEFAULT_WRITE_PATIENCE_SECONDS, patiently
 from gemini_core.services.reply_failer import ReplyFailer
+from gemini_core.services.titles import RoomTitler
 from gemini_core.text import storable
 from gemini_core.utc import utc_day
 
@@ -73,6 +75,7 @@ class ReplyService:
         model: ChatModel,
         events: EventPublisher,
         failer: ReplyFailer,
+        stops: ReplyStops,
         clock: Clock,
         system_instruction: str | None = None,
         history_budget_chars: int = DEFAULT_HISTORY_BUDGET_CHARS,
@@ -80,11 +83,13 @@ class ReplyService:
         max_deliveries: int = DEFAULT_MAX_DELIVERIES,
         breaker: ModelBreaker | None = None,
         write_patience_seconds: float = DEFAULT_WRITE_PATIENCE_SECONDS,
+        titler: RoomTitler | None = None,
     ) -> None:
         self._uow = uow
         self._model = model
         self._events = events
         self._failer = failer
+        self._stops = stops
         self._clock = clock
         self._system_instruction = system_instruction
         self._budget = history_budget_chars
@@ -92,6 +97,7 @@ class ReplyService:
         self._max_deliveries = max_deliveries
         self._breaker = breaker
         self._patience = write_patience_seconds
+        self._titler = titler
 
     async def generate(self, reply_id: uuid.UUID) -> ReplyOutcome:
         """Produce the reply. Idempotent: a reply that is gone or already
@@ -126,7 +132,10 @@ class ReplyService:
         reply = await self._claim(run)
         if reply is None:
             return
-        request = await self._request_for(reply)
+        if await self._stops.requested(reply.id):
+            await self._stopped(run, reply, "")
+            return
+        request, untitled = await self._request_for(reply)
         if not request.turns:
             await self._fail(run, reply, "there is no prompt to answer")
             return
@@ -138,15 +147,25 @@ class ReplyService:
         except ModelError as exc:
             await self._fail(run, reply, exc.message)
             return
+        except ReplyStopped as stop:
+            await self._stopped(run, reply, stop.text)
+            return
         run.outcome = "completed"
         if not await self._complete(reply, answer):
             run.outcome, run.reason = "skipped", "finished by another run"
+        elif untitled is not None and self._titler is not None:
+            # After the reply is stored and announced: a title never delays
+            # or fails it (the titler logs its own failures).
+            await self._titler.title(untitled, request.turns[-1].text, storable(answer.text))
 
     async def _call_model(self, run: _Run, request: ModelRequest, reply: Message) -> ModelReply:
         """The model's answer, timed, with the breaker told how it went."""
         started = self._clock.now()
         try:
-            answer = await self._model.generate(request, self._delta_sink(reply))
+            # Runs the call so that a stop request cancels it (ReplyStopped).
+            answer = await self._stops.run(
+                reply.id, lambda sink: self._model.generate(request, sink), self._delta_sink(reply)
+            )
         except ModelError as exc:
             if self._breaker is not None:
                 self._breaker.failed(exc)
@@ -172,6 +191,16 @@ class ReplyService:
         else:
             run.outcome, run.reason = "skipped", "finished by another run"
 
+    async def _stopped(self, run: _Run, reply: Message, text: str) -> None:
+        cancelled = await patiently(
+            lambda: self._stops.cancel(reply, text),
+            patience_seconds=self._patience,
+            what=f"cancelling reply {reply.id}",
+        )
+        run.outcome, run.reason = (
+            ("cancelled", None) if cancelled else ("skipped", "finished by another run")
+        )
+
     async def _claim(self, run: _Run) -> Message | None:
         """Count this delivery; the reply to work on, or None when there is
         nothing to do (final, gone, or failed here for too many deliveries)."""
@@ -191,14 +220,26 @@ class ReplyService:
             return None
         return reply
 
-    async def _request_for(self, reply: Message) -> ModelRequest:
-        async with self._uow(autocommit=True) as uow:
+    async def _request_for(self, reply: Message) -> tuple[ModelRequest, Chatroom | None]:
+        """The model's request, with the room's own system instruction in
+        place of the service's when it has one; and the room when this is
+        its first reply and the user has not named it (to be titled)."""
+        async with self._uow(autocommit=True) as uow:  # one connection, two reads
+            room = await uow.chatrooms.get(reply.user_id, reply.chatroom_id)
             history = await uow.messages.list_page(reply.chatroom_id, self._max_messages, reply.id)
-        return ModelRequest(
+        instruction = self._system_instruction
+        if room is not None and room.system_instruction:
+            instruction = room.system_instruction
+        request = ModelRequest(
             turns=build_turns(history, self._budget),
-            system_instruction=self._system_instruction,
+            system_instruction=instruction,
             model=reply.model,
         )
+        first = not any(
+            m.role is Role.MODEL and m.status is MessageStatus.COMPLETED for m in history
+        )
+        untitled = room if room is not None and not room.named_by_user and first else None
+        return request, untitled
 
     def _delta_sink(self, reply: Message) -> DeltaSink:
         async def publish_delta(text: str) -> None:

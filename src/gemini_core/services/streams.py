@@ -62,6 +62,8 @@ def _state_event(message: Message) -> MessageEvent:
         kind = "message.completed"
     elif message.status is MessageStatus.FAILED:
         kind = "message.failed"
+    elif message.status is MessageStatus.CANCELLED:
+        kind = "message.cancelled"
     return MessageEvent(
         type=kind, chatroom_id=message.chatroom_id, message_id=message.id, message=message
     )
@@ -129,7 +131,7 @@ class EventStreams:
             events = await self._subscriber.subscribe(room_id)
             try:
                 # Read after subscribing: a change lands in one or the other.
-                backlog = [] if after_id is None else await self._missed(room_id, after_id)
+                backlog = [] if after_id is None else await self._missed(user_id, room_id, after_id)
             except BaseException:
                 await events.close()
                 raise
@@ -147,10 +149,17 @@ class EventStreams:
             check_seconds=self._check_seconds,
         )
 
-    async def _missed(self, room_id: uuid.UUID, after_id: int) -> list[MessageEvent]:
+    async def _missed(
+        self, user_id: uuid.UUID, room_id: uuid.UUID, after_id: int
+    ) -> list[MessageEvent]:
         """The state of each message that changed since event ``after_id``
-        (or is pending), oldest first."""
+        (or is pending), oldest first; then the room's name (``room.renamed``)
+        when it changed since."""
         since = from_micros(after_id) - RESUME_MARGIN
         async with self._uow() as uow:
             latest = await uow.messages.list_page(room_id, CATCH_UP_LIMIT, None)
-        return [_state_event(m) for m in reversed(latest) if _changed_since(m, since)]
+            room = await uow.chatrooms.get(user_id, room_id)
+        missed = [_state_event(m) for m in reversed(latest) if _changed_since(m, since)]
+        if room is not None and room.updated_at > room.created_at and room.updated_at >= since:
+            missed.append(MessageEvent(type="room.renamed", chatroom_id=room_id, room=room))
+        return missed

@@ -20,7 +20,7 @@ class ReplyWatcher:
         self._subscriber = subscriber
 
     async def wait(self, user_id: uuid.UUID, reply_id: uuid.UUID) -> Message:
-        """The reply once completed or failed; ``NotFound`` when it is not the
+        """The reply once final (completed, failed or cancelled); ``NotFound`` when it is not the
         user's. It waits as long as it takes: bound it with ``asyncio.timeout``."""
         reply = await self._own_message(user_id, reply_id)
         if reply.status is not MessageStatus.PENDING:

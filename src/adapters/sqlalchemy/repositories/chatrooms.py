@@ -6,6 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+import msgspec
 import sqlalchemy as sa
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -109,12 +110,42 @@ class SqlChatroomRepository:
         return [_chatroom(row._mapping) for row in await self._conn.execute(stmt)]
 
     async def rename(
-        self, user_id: uuid.UUID, room_id: uuid.UUID, name: str, now: datetime
+        self,
+        user_id: uuid.UUID,
+        room_id: uuid.UUID,
+        name: str | None,
+        now: datetime,
+        *,
+        system_instruction: str | msgspec.UnsetType | None = msgspec.UNSET,
     ) -> Chatroom | None:
+        values: dict[str, Any] = {"updated_at": now}
+        if name is not None:
+            values.update(name=name, named_by_user=True)
+        if system_instruction is not msgspec.UNSET:
+            values["system_instruction"] = system_instruction
         stmt = (
             chatrooms.update()
             .where(chatrooms.c.id == room_id, chatrooms.c.user_id == user_id)
-            .values(name=name, updated_at=now)
+            .values(**values)
+            .returning(*chatrooms.c)
+        )
+        row = (await self._conn.execute(stmt)).first()
+        return _chatroom(row._mapping) if row else None
+
+    async def set_title(
+        self, user_id: uuid.UUID, room_id: uuid.UUID, title: str, now: datetime
+    ) -> Chatroom | None:
+        # The condition on named_by_user is in the UPDATE itself, so a rename
+        # that lands first (or commits while this waits for its row lock)
+        # wins: the title is never written over a name the user chose.
+        stmt = (
+            chatrooms.update()
+            .where(
+                chatrooms.c.id == room_id,
+                chatrooms.c.user_id == user_id,
+                chatrooms.c.named_by_user.is_(False),
+            )
+            .values(name=title, updated_at=now)
             .returning(*chatrooms.c)
         )
         row = (await self._conn.execute(stmt)).first()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -18,7 +19,10 @@ from gemini_core.model import Message, MessageStatus, Role
 # costs ~100-150 us of Python per call, more than running it takes here.
 _PAGE = (
     messages.select()
-    .where(messages.c.chatroom_id == sa.bindparam("chatroom_id"))
+    .where(
+        messages.c.chatroom_id == sa.bindparam("chatroom_id"),
+        messages.c.superseded_at.is_(None),
+    )
     .order_by(messages.c.id.desc())
     .limit(sa.bindparam("limit"))
 )
@@ -35,6 +39,25 @@ _START_DELIVERY = (
 )
 _MODEL_MAX = 64  # the column's length (migration 0004)
 _FINISH = messages.update().where(_PENDING).returning(messages.c.id)
+_LAST_PROMPT = (
+    messages.select()
+    .where(
+        messages.c.chatroom_id == sa.bindparam("chatroom_id"),
+        messages.c.role == Role.USER.value,
+    )
+    .order_by(messages.c.id.desc())
+    .limit(1)
+)
+_SUPERSEDE = (
+    messages.update()
+    .where(
+        messages.c.reply_to == sa.bindparam("prompt_id"),
+        messages.c.superseded_at.is_(None),
+        messages.c.status != MessageStatus.PENDING.value,
+    )
+    .values(superseded_at=sa.bindparam("now"))
+    .returning(*messages.c)
+)
 
 
 def _message(row: RowMapping) -> Message:
@@ -166,3 +189,39 @@ class SqlMessageRepository:
             .limit(limit)
         )
         return [_message(row._mapping) for row in await self._conn.execute(stmt)]
+
+    async def last_prompt(self, chatroom_id: uuid.UUID) -> Message | None:
+        row = (await self._conn.execute(_LAST_PROMPT, {"chatroom_id": chatroom_id})).first()
+        return _message(row._mapping) if row else None
+
+    async def supersede_current(self, prompt_id: uuid.UUID, now: datetime) -> Message | None:
+        # Never a pending current version: a prompt has at most one reply
+        # not superseded, so this writes one row or none.
+        rows = (await self._conn.execute(_SUPERSEDE, {"prompt_id": prompt_id, "now": now})).all()
+        if not rows:
+            return None
+        return _message(rows[0]._mapping)
+
+    async def edit_prompt(self, prompt_id: uuid.UUID, content: str, now: datetime) -> bool:
+        stmt = (
+            messages.update()
+            .where(messages.c.id == prompt_id, messages.c.role == Role.USER.value)
+            .values(content=content, edited_at=now)
+            .returning(messages.c.id)
+        )
+        return (await self._conn.execute(stmt)).first() is not None
+
+    async def version_ids(
+        self, prompt_ids: Collection[uuid.UUID]
+    ) -> dict[uuid.UUID, list[uuid.UUID]]:
+        if not prompt_ids:
+            return {}
+        stmt = (
+            sa.select(messages.c.reply_to, messages.c.id)
+            .where(messages.c.reply_to.in_(list(prompt_ids)))
+            .order_by(messages.c.id)
+        )
+        found: dict[uuid.UUID, list[uuid.UUID]] = {}
+        for prompt_id, reply_id in await self._conn.execute(stmt):
+            found.setdefault(prompt_id, []).append(reply_id)
+        return found

@@ -13,7 +13,7 @@ from litestar.params import HeaderParameter, Parameter
 from litestar.response import ServerSentEvent
 
 from entrypoints.http.auth import bearer_token, current_user
-from entrypoints.http.bodies import ChatroomIn, MessageIn
+from entrypoints.http.bodies import ChatroomChangeIn, ChatroomIn, MessageIn
 from entrypoints.http.cursors import ChatroomCursors, decode_message_cursor
 from entrypoints.http.event_frames import close_streams_of, closing_after_response, event_frames
 from entrypoints.http.limits import MESSAGE_MAX_BODY
@@ -31,8 +31,8 @@ from entrypoints.http.schemas import (
     ok,
 )
 from gemini_core.errors import ValidationFailed
-from gemini_core.model import User
-from gemini_core.services import ChatService, EventStreams
+from gemini_core.model import Message, User
+from gemini_core.services import ChatService, EventStreams, ReplyVersions
 from gemini_core.services.streams import EVENT_ID_PATTERN
 
 PageLimit = Annotated[int, Parameter(ge=1, le=100, description="page size, 1-100")]
@@ -45,6 +45,12 @@ def parse_id(raw: str, field: str = "chatroom_id") -> uuid.UUID:
         raise ValidationFailed.for_field(field, "must be a UUID") from None
 
 
+async def shown(messages: list[Message], versions: ReplyVersions) -> list[MessageOut]:
+    """The messages as the API shows them, each reply with its versions."""
+    found = await versions.versions_of(messages)
+    return [MessageOut.of(m, found.get(m.reply_to) if m.reply_to else None) for m in messages]
+
+
 class ChatroomController(Controller):
     path = "/chatroom"
     tags = ["chatrooms"]
@@ -55,13 +61,21 @@ class ChatroomController(Controller):
         "/",
         status_code=201,
         summary="Create a chatroom",
-        description="409 `room_limit_reached` when the caller keeps as many rooms as allowed.",
+        description=(
+            "Without a `name` the room is called `New chat` (`named_by_user` false) until "
+            "the worker titles it from its first prompt and reply (`room.renamed` on its "
+            "event stream); a user's name is never replaced. An optional "
+            "`system_instruction` is sent to the model instead of the server's. 409 "
+            "`room_limit_reached` when the caller keeps as many rooms as allowed."
+        ),
         responses=errors(400, 401, 409, 413, 503),
     )
     async def create(
         self, data: ChatroomIn, chat: ChatService, user: User
     ) -> Envelope[ChatroomData]:
-        room = await chat.create_room(user.id, data.name)
+        room = await chat.create_room(
+            user.id, data.name, system_instruction=data.system_instruction
+        )
         return ok(ChatroomData(chatroom=ChatroomOut.of(room)))
 
     @get(
@@ -106,25 +120,31 @@ class ChatroomController(Controller):
         responses=errors(400, 401, 404, 503),
     )
     async def get_room(
-        self, room_id: str, chat: ChatService, user: User
+        self, room_id: str, chat: ChatService, versions: ReplyVersions, user: User
     ) -> Envelope[ChatroomDetailData]:
         room, messages = await chat.get_room(user.id, parse_id(room_id))
         return ok(
             ChatroomDetailData(
-                chatroom=ChatroomOut.of(room), messages=[MessageOut.of(m) for m in messages]
+                chatroom=ChatroomOut.of(room), messages=await shown(messages, versions)
             )
         )
 
     @patch(
         "/{room_id:str}",
-        summary="Rename a chatroom",
-        description="Answers the renamed room.",
+        summary="Rename a chatroom or set its system instruction",
+        description=(
+            "Changes the fields given (at least one): a `name` is the user's, never "
+            "replaced by the model's title, even one that was on its way; "
+            "`system_instruction` null or blank clears the room's own. Answers the room."
+        ),
         responses=errors(400, 401, 404, 413, 503),
     )
     async def rename(
-        self, room_id: str, data: ChatroomIn, chat: ChatService, user: User
+        self, room_id: str, data: ChatroomChangeIn, chat: ChatService, user: User
     ) -> Envelope[ChatroomData]:
-        room = await chat.rename_room(user.id, parse_id(room_id), data.name)
+        room = await chat.rename_room(
+            user.id, parse_id(room_id), data.name, system_instruction=data.system_instruction
+        )
         return ok(ChatroomData(chatroom=ChatroomOut.of(room)))
 
     @delete(
@@ -150,6 +170,7 @@ class ChatroomController(Controller):
         self,
         room_id: str,
         chat: ChatService,
+        versions: ReplyVersions,
         user: User,
         limit: PageLimit = 50,
         before: Annotated[
@@ -163,7 +184,7 @@ class ChatroomController(Controller):
         before_id = decode_message_cursor(before) if before is not None else None
         page, older = await chat.list_messages(user.id, parse_id(room_id), limit, before_id)
         return PageEnvelope(
-            data=[MessageOut.of(m) for m in page],
+            data=await shown(page, versions),
             meta=PageMeta(next_cursor=str(older) if older else None),
         )
 
@@ -205,7 +226,8 @@ class ChatroomController(Controller):
         summary="Live message events (text/event-stream)",
         description=(
             "Server-sent events of the room's messages: `id:` is resumable, `event:` "
-            "names the change, `data:` carries the message (a `MessageOut`). Comments "
+            "names the change, `data:` carries the message (a `MessageOut`), or the room "
+            "(a `ChatroomOut`) on `room.renamed`, when the model titled it. Comments "
             "keep an idle stream alive. Reconnecting with `Last-Event-ID` first sends "
             "what changed since. The stream ends when the token is revoked or expires. "
             "429 `too_many_streams` past the streams a user may hold open; 503 when this "

@@ -7,7 +7,8 @@ from litestar.di import Provide
 
 from entrypoints.http.auth import current_user
 from entrypoints.http.openapi import errors
-from entrypoints.http.schemas import BillingOut, Envelope, SubscriptionStatusOut, UsageOut, ok
+from entrypoints.http.schemas import BillingOut, Envelope, SubscriptionStatusOut, ok
+from entrypoints.http.usage_schemas import UsageOut
 from gemini_core.model import User
 from gemini_core.services import BillingService, QuotaService, TierService
 

@@ -125,7 +125,8 @@ export const api = {
     if (cursor) query.set("cursor", cursor);
     return call("GET", `/chatroom?${query}`);
   },
-  createRoom: (name) => call("POST", "/chatroom", { name }),
+  // A blank name makes an unnamed room, which the model titles after its first reply.
+  createRoom: (name) => call("POST", "/chatroom", name.trim() ? { name } : {}),
   renameRoom: (id, name) => call("PATCH", room(id), { name }),
   deleteRoom: (id) => call("DELETE", room(id)),
   messages: (id, before, limit = 30) => {

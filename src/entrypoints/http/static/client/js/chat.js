@@ -24,9 +24,10 @@ function quotaOfRefusal(error) {
 }
 
 export class ChatView {
-  constructor({ onQuota, onActivity, onReplyFailed }) {
+  constructor({ onQuota, onActivity, onReplyFailed, onRenamed }) {
     this.onQuota = onQuota;
     this.onActivity = onActivity;
+    this.onRenamed = onRenamed;
     this.onReplyFailed = onReplyFailed;
     this.section = byId("chat");
     this.panel = byId("chat-room");
@@ -168,6 +169,10 @@ export class ChatView {
       this.log.upsert(payload);
       // A failed reply gives its prompt back to today's allowance.
       if (type === "message.failed") this.onReplyFailed();
+    } else if (type === "room.renamed" && payload.id === this.room.id) {
+      // The model titled a room made without a name.
+      this.showTitle(payload.name);
+      this.onRenamed(payload);
     }
     if (follow) this.scrollToEnd();
   }

@@ -18,6 +18,7 @@ const chat = new ChatView({
   onQuota: (quota) => plan.setQuota(quota),
   onActivity: (roomId) => rooms.touch(roomId),
   onReplyFailed: () => plan.refresh(),
+  onRenamed: (room) => rooms.replace(room),
 });
 const rooms = new RoomList({
   onOpen: (room) => {

@@ -5,7 +5,7 @@
 
 import { element, formatTime } from "./ui.js";
 
-const TERMINAL = new Set(["completed", "failed"]);
+const TERMINAL = new Set(["completed", "failed", "cancelled"]);
 const AUTHOR = { user: "You", model: "Model" };
 
 function orderKey(message) {
@@ -89,6 +89,8 @@ export class MessageLog {
       state = element("p", { class: "state" }, message.content ? "Writing…" : "Thinking…");
     } else if (failed) {
       state = element("p", { class: "state" }, `The reply failed: ${message.error || "no reason given"}`);
+    } else if (message.status === "cancelled") {
+      state = element("p", { class: "state" }, "Stopped.");
     }
     item.replaceChildren(...[header, body, state].filter(Boolean));
   }

@@ -62,7 +62,10 @@ export class SseParser {
 }
 
 const MAX_BACKOFF = 15000;
-const MESSAGE_EVENTS = new Set(["message.created", "message.delta", "message.completed", "message.failed"]);
+const MESSAGE_EVENTS = new Set([
+  "message.created", "message.delta", "message.completed", "message.failed", "message.cancelled",
+  "room.renamed",
+]);
 
 // Answers that will not get better by asking again.
 function isFinal(error) {

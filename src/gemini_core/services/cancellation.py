@@ -1,0 +1,196 @@
+"""Stopping a reply: the request (API side), the stop (worker side), and
+the one conditional write that ends a reply cancelled."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import msgspec
+
+from gemini_core.errors import NotAReply, NotFound, ReplyFinal, ServiceUnavailable
+from gemini_core.model import Message, MessageStatus, Role
+from gemini_core.ports import (
+    Clock,
+    DeltaSink,
+    EventPublisher,
+    MessageEvent,
+    ReplyCancellations,
+    UnitOfWorkFactory,
+)
+from gemini_core.services.quota import QuotaService
+from gemini_core.services.waiting import ReplyWatcher
+from gemini_core.text import storable
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# How often a worker looks for a stop request while the model writes: one
+# cheap read per reply in flight per interval, never one per chunk.
+STOP_POLL_SECONDS = 0.1
+# How long the API waits for the worker to store a stopped reply's text
+# before it ends the reply itself (the worker is gone or cannot hear).
+WORKER_STOP_WAIT_SECONDS = 5.0
+
+
+class ReplyStopped(Exception):
+    """The model call was stopped on request; ``text`` is what it wrote so far."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__("the reply was stopped")
+        self.text = text
+
+
+class ReplyStops:
+    """Ends replies as cancelled, and runs a model call that stops on request.
+
+    ``cancel`` is the one conditional write (pending -> cancelled), so a stop
+    racing a completion, a failure or another stop ends in exactly one final
+    state; the quota comes back, in the same transaction, only for a reply
+    stopped before any text arrived."""
+
+    def __init__(
+        self,
+        *,
+        uow: UnitOfWorkFactory,
+        quota: QuotaService,
+        events: EventPublisher,
+        cancellations: ReplyCancellations,
+        clock: Clock,
+        poll_seconds: float = STOP_POLL_SECONDS,
+    ) -> None:
+        self._uow = uow
+        self._quota = quota
+        self._events = events
+        self._cancellations = cancellations
+        self._clock = clock
+        self._poll = poll_seconds
+
+    async def requested(self, reply_id: uuid.UUID) -> bool:
+        """Whether the reply's stop was asked for; False when that cannot be
+        told (a Redis blip must not stop or fail a reply)."""
+        try:
+            return await self._cancellations.is_requested(reply_id)
+        except ServiceUnavailable:
+            logger.warning("could not check whether reply %s was stopped", reply_id)
+            return False
+
+    async def cancel(self, reply: Message, text: str) -> Message | None:
+        """End a pending reply cancelled with ``text``; the stored reply, or
+        None (nothing written) when it was final already."""
+        now = self._clock.now()
+        content = storable(text)
+        async with self._uow() as uow:
+            won = await uow.messages.finish(
+                reply.id,
+                status=MessageStatus.CANCELLED,
+                content=content,
+                error=None,
+                completed_at=now,
+            )
+            if won and not content:
+                # Nothing was written: the prompt is not counted, exactly once.
+                await self._quota.give_back_within(uow, reply.user_id, reply.created_at)
+            await uow.commit()
+        if not won:
+            return None
+        cancelled = msgspec.structs.replace(
+            reply, status=MessageStatus.CANCELLED, content=content, error=None, completed_at=now
+        )
+        await self._events.publish(
+            MessageEvent(
+                type="message.cancelled",
+                chatroom_id=reply.chatroom_id,
+                message_id=reply.id,
+                message=cancelled,
+            )
+        )
+        return cancelled
+
+    async def run(
+        self, reply_id: uuid.UUID, call: Callable[[DeltaSink], Awaitable[T]], sink: DeltaSink
+    ) -> T:
+        """``call``'s result, or ``ReplyStopped`` with the text passed to
+        ``sink`` so far once a stop is requested (the call is cancelled)."""
+        written: list[str] = []
+
+        async def keep(text: str) -> None:
+            written.append(text)
+            await sink(text)
+
+        async def call_with_keep() -> T:
+            return await call(keep)
+
+        task = asyncio.ensure_future(call_with_keep())
+        try:
+            while True:
+                done, _ = await asyncio.wait({task}, timeout=self._poll)
+                if done:
+                    return task.result()
+                if await self.requested(reply_id):
+                    raise ReplyStopped("".join(written))
+        finally:
+            if not task.done():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+
+
+class CancelService:
+    """What ``POST .../message/{reply_id}/cancel`` runs."""
+
+    def __init__(
+        self,
+        *,
+        uow: UnitOfWorkFactory,
+        cancellations: ReplyCancellations,
+        stops: ReplyStops,
+        watcher: ReplyWatcher,
+        wait_seconds: float = WORKER_STOP_WAIT_SECONDS,
+    ) -> None:
+        self._uow = uow
+        self._cancellations = cancellations
+        self._stops = stops
+        self._watcher = watcher
+        self._wait = wait_seconds
+
+    async def cancel(self, user_id: uuid.UUID, room_id: uuid.UUID, reply_id: uuid.UUID) -> Message:
+        """Stop a pending reply of the user's room and answer it cancelled
+        (with the text written so far). ``NotFound`` unless it is a message
+        of that room of the user's; ``NotAReply`` for a prompt;
+        ``ReplyFinal`` when it was final already (or became final first)."""
+        reply = await self._reply(user_id, room_id, reply_id)
+        if reply.status is not MessageStatus.PENDING:
+            raise ReplyFinal(details={"status": reply.status.value})
+        try:
+            await self._cancellations.request(reply.id)
+        except ServiceUnavailable:
+            # The worker cannot hear it; the stored state still decides.
+            logger.warning("could not signal the stop of reply %s", reply.id)
+        if reply.deliveries > 0:
+            # A worker has it: let it store the text so far.
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self._wait):
+                    await self._watcher.wait(user_id, reply.id)
+        # Nobody started it, or its worker did not answer: end it here (a
+        # no-op when the worker got there first).
+        await self._stops.cancel(reply, "")
+        final = await self._reply(user_id, room_id, reply_id)
+        if final.status is not MessageStatus.CANCELLED:
+            raise ReplyFinal(details={"status": final.status.value})
+        return final
+
+    async def _reply(self, user_id: uuid.UUID, room_id: uuid.UUID, reply_id: uuid.UUID) -> Message:
+        async with self._uow(autocommit=True) as uow:
+            room = await uow.chatrooms.get(user_id, room_id)
+            message = await uow.messages.get(reply_id) if room is not None else None
+        if message is None or message.chatroom_id != room_id:
+            raise NotFound("message not found")
+        if message.role is not Role.MODEL:
+            raise NotAReply()
+        return message
