@@ -151,3 +151,22 @@ async def test_pro_prompts_ask_the_pro_model_without_a_token_budget(
     ] * 3
     today = await usage(client, headers)
     assert (today["tokens_today"], today["daily_token_budget"]) == (24, None)
+
+
+async def test_a_regenerated_reply_is_asked_of_the_tiers_model(
+    client: ApiClient, model: ScriptedModel
+) -> None:
+    headers = await login(client)
+    room = await create_room(client, headers)
+    first = await answered(client, headers, room)
+    await make_pro(client, headers)
+
+    again = await client.post(f"/chatroom/{room}/message/{first['id']}/regenerate", headers=headers)
+
+    assert again.status_code == 202, again.text
+    pending = again.json()["data"]["reply"]
+    assert pending["model"] == "gemini-2.5-pro"
+    reply = await wait_for_reply(client, headers, room, pending["id"])
+    assert reply["model"] == "gemini-2.5-pro" and reply["usage"]["total_tokens"] == 6
+    assert [request.model for request in model.requests] == ["gemini-2.5-flash", "gemini-2.5-pro"]
+    assert (await usage(client, headers))["tokens_today"] == 12
