@@ -27,6 +27,7 @@ from gemini_core.services.patience import DEFAULT_WRITE_PATIENCE_SECONDS, patien
 from gemini_core.services.reply_failer import ReplyFailer
 from gemini_core.services.titles import RoomTitler
 from gemini_core.text import storable
+from gemini_core.utc import utc_day
 
 logger = logging.getLogger(__name__)
 
@@ -230,7 +231,9 @@ class ReplyService:
         if room is not None and room.system_instruction:
             instruction = room.system_instruction
         request = ModelRequest(
-            turns=build_turns(history, self._budget), system_instruction=instruction
+            turns=build_turns(history, self._budget),
+            system_instruction=instruction,
+            model=reply.model,
         )
         first = not any(
             m.role is Role.MODEL and m.status is MessageStatus.COMPLETED for m in history
@@ -262,6 +265,9 @@ class ReplyService:
             completed_at=now,
             prompt_tokens=answer.prompt_tokens,
             output_tokens=answer.output_tokens,
+            thinking_tokens=answer.thinking_tokens,
+            total_tokens=answer.tokens,
+            model=answer.model or reply.model,
         )
         won = await patiently(
             lambda: self._store(completed, now),
@@ -282,8 +288,10 @@ class ReplyService:
 
     async def _store(self, completed: Message, now: datetime) -> bool:
         """One try at the final write; whether it landed (the reply was
-        still pending). Safe to repeat: it writes only a pending reply."""
-        async with self._uow(autocommit=True) as uow:  # one conditional UPDATE
+        still pending). Safe to repeat: it writes only a pending reply, and
+        the day's tokens are counted with that write, so only the write that
+        lands counts them."""
+        async with self._uow(autocommit=True) as uow:  # one conditional write
             return await uow.messages.finish(
                 completed.id,
                 status=MessageStatus.COMPLETED,
@@ -292,6 +300,10 @@ class ReplyService:
                 completed_at=now,
                 prompt_tokens=completed.prompt_tokens,
                 output_tokens=completed.output_tokens,
+                thinking_tokens=completed.thinking_tokens,
+                total_tokens=completed.total_tokens,
+                model=completed.model,
+                count_tokens_on=utc_day(now),
             )
 
 
