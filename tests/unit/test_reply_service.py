@@ -23,7 +23,7 @@ from gemini_core.ports import (
     UnitOfWorkFactory,
 )
 from gemini_core.services import QuotaService, ReplyFailer, ReplyService, ReplySweeper
-from gemini_core.services.replies import build_turns
+from gemini_core.services.history import build_turns
 from tests.support.api import make_settings
 from tests.support.fakes import FakeClock, RecordingQueue, ScriptedModel
 
