@@ -21,6 +21,8 @@ class ReplyRun:
         self.model_seconds: float | None = None
 
     def log(self, now: datetime) -> None:
+        """One INFO line: the reply, its outcome and reason, its deliveries,
+        the model's time and the whole time."""
         model = "-" if self.model_seconds is None else f"{self.model_seconds:.2f}s"
         logger.info(
             "reply %s %s%s: deliveries=%s model=%s total=%.2fs",
