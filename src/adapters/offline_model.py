@@ -11,13 +11,16 @@ from gemini_core.model import Role
 from gemini_core.ports import DeltaSink, ModelReply, ModelRequest
 
 ECHO_LIMIT = 200
+# The model name its replies are stored with.
+OFFLINE_MODEL = "offline"
 DELTAS = 4
 TITLE_WORDS = 6
 
 
 class OfflineChatModel:
     """Answers deterministically from the last user turn, streamed in a few
-    deltas ``delay`` seconds apart (0 for none)."""
+    deltas ``delay`` seconds apart (0 for none), as the model ``offline``
+    whatever model the request names."""
 
     def __init__(
         self,
@@ -36,10 +39,20 @@ class OfflineChatModel:
             if index and self._delay:
                 await self._sleep(self._delay)
             await on_delta(delta)
-        prompt_words = sum(_words(turn.text) for turn in request.turns)
-        prompt_words += _words(request.system_instruction or "")
+        # Counted the way Gemini bills: everything it is sent (each turn and
+        # the system instruction) as prompt tokens, a word a token; it does
+        # not think.
+        prompt_tokens = sum(_words(turn.text) for turn in request.turns)
+        prompt_tokens += _words(request.system_instruction or "")
+        output_tokens = _words(text)
         return ModelReply(
-            text=text, finish_reason="STOP", prompt_tokens=prompt_words, output_tokens=_words(text)
+            text=text,
+            finish_reason="STOP",
+            prompt_tokens=prompt_tokens,
+            output_tokens=output_tokens,
+            thinking_tokens=0,
+            total_tokens=prompt_tokens + output_tokens,
+            model=OFFLINE_MODEL,
         )
 
 

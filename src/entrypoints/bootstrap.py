@@ -30,6 +30,7 @@ from adapters.taskiq import TaskiqReplyQueue
 from entrypoints.adapter_choice import DefaultAdapters, otp_secret
 from entrypoints.container import Container
 from entrypoints.settings import Settings, load_settings
+from gemini_core.model import Tier
 from gemini_core.ports import (
     BillingGateway,
     ChatModel,
@@ -206,10 +207,17 @@ def _register_services(registry: punq.Container, settings: Settings, clock: Cloc
         scope=one,
         basic_limit=settings.basic_daily_limit,
         pro_limit=settings.pro_daily_limit,
+        basic_token_budget=settings.daily_token_budget_basic,
+        pro_token_budget=settings.daily_token_budget_pro,
     )
     registry.register(ReplyFailer, scope=one)
     registry.register(AuthService, scope=one, otp_secret=otp_secret(settings))
-    registry.register(ChatService, scope=one, max_rooms=settings.max_rooms_per_user)
+    registry.register(
+        ChatService,
+        scope=one,
+        max_rooms=settings.max_rooms_per_user,
+        reply_models=_reply_models(settings),
+    )
     registry.register(
         EventStreams,
         scope=one,
@@ -219,7 +227,7 @@ def _register_services(registry: punq.Container, settings: Settings, clock: Cloc
     registry.register(ReplyWatcher, scope=one)
     registry.register(ReplyStops, scope=one)
     registry.register(CancelService, scope=one)
-    registry.register(ReplyVersions, scope=one)
+    registry.register(ReplyVersions, scope=one, reply_models=_reply_models(settings))
     registry.register(RoomTitler, scope=one)
     registry.register(SearchService, scope=one)
     registry.register(ConversationExport, scope=one)
@@ -244,6 +252,14 @@ def _register_services(registry: punq.Container, settings: Settings, clock: Cloc
         gateway=cast(BillingGateway | None, registry.resolve(BillingGateway)),
         public_url=settings.public_url,
     )
+
+
+def _reply_models(settings: Settings) -> dict[Tier, str]:
+    """The Gemini model of each tier; none without Gemini (the offline
+    model, or a model given as an override, answers every tier alike)."""
+    if not settings.gemini_api_key:
+        return {}
+    return {tier: settings.reply_model(tier.value) for tier in Tier}
 
 
 def _model_breaker(settings: Settings, clock: Clock) -> ModelBreaker | None:

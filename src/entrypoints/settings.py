@@ -49,6 +49,11 @@ def _int(minimum: int) -> Callable[[str], int]:
     return parse
 
 
+def _budget(value: str) -> int | None:
+    """A whole number of at least 0; 0 means no budget (None)."""
+    return _int(0)(value) or None
+
+
 def _float(value: str) -> float:
     try:
         number = float(value)
@@ -132,6 +137,8 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], object]]] = {
     "HTTP_MAX_CONNECTIONS": ("http_max_connections", _int(1)),
     "GEMINI_API_KEY": ("gemini_api_key", _text),
     "GEMINI_MODEL": ("gemini_model", _text),
+    "GEMINI_MODEL_BASIC": ("gemini_model_basic", _text),
+    "GEMINI_MODEL_PRO": ("gemini_model_pro", _text),
     "GEMINI_API_BASE": ("gemini_api_base", _url("http", "https")),
     "GEMINI_STREAM": ("gemini_stream", _bool),
     "REPLY_DEADLINE_SECONDS": ("reply_deadline_seconds", _float),
@@ -144,6 +151,8 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], object]]] = {
     "PUBLIC_URL": ("public_url", _url("http", "https")),
     "BASIC_DAILY_LIMIT": ("basic_daily_limit", _int(0)),
     "PRO_DAILY_LIMIT": ("pro_daily_limit", _int(0)),
+    "DAILY_TOKEN_BUDGET_BASIC": ("daily_token_budget_basic", _budget),
+    "DAILY_TOKEN_BUDGET_PRO": ("daily_token_budget_pro", _budget),
     "MAX_ROOMS_PER_USER": ("max_rooms_per_user", _int(1)),
     "MAX_EVENT_STREAMS_PER_USER": ("max_event_streams_per_user", _int(1)),
     "MAX_EVENT_STREAMS_PER_PROCESS": ("max_event_streams_per_process", _int(1)),

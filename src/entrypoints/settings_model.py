@@ -63,6 +63,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     http_max_connections: int = 2000
     gemini_api_key: str | None = None
     gemini_model: str = DEFAULT_MODEL
+    # The model that answers each tier's prompts; None: GEMINI_MODEL.
+    gemini_model_basic: str | None = None
+    gemini_model_pro: str | None = None
     gemini_api_base: str = DEFAULT_API_BASE
     gemini_stream: bool = DEFAULT_STREAM
     reply_deadline_seconds: float = DEFAULT_TOTAL_DEADLINE
@@ -75,6 +78,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     public_url: str = "http://localhost:8000"
     basic_daily_limit: int = 5
     pro_daily_limit: int | None = None
+    # Tokens a day each tier's replies may use (prompt, answer and thinking,
+    # as the model counts them); None (0 or unset): unlimited.
+    daily_token_budget_basic: int | None = None
+    daily_token_budget_pro: int | None = None
     # What one user may keep open or stored at once (event streams: across
     # every API process), and the event streams one API process holds at most.
     max_rooms_per_user: int = 500
@@ -112,6 +119,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # lets one probe. 0 turns the breaker off.
     model_breaker_failures: int = 5
     model_breaker_cooldown: float = 30.0
+
+    def reply_model(self, tier: str) -> str:
+        """The model that answers the prompts of ``tier`` (``basic``/``pro``)."""
+        chosen = self.gemini_model_pro if tier == "pro" else self.gemini_model_basic
+        return chosen or self.gemini_model
 
     @property
     def is_production(self) -> bool:

@@ -25,6 +25,7 @@ from gemini_core.errors import (
     QuotaExceeded,
     RateLimited,
     ServiceUnavailable,
+    TokenBudgetExhausted,
     Unauthorized,
     ValidationFailed,
 )
@@ -147,6 +148,7 @@ __all__ = [
     "SubscriptionStatus",
     "Tier",
     "TierService",
+    "TokenBudgetExhausted",
     "TokenIssuer",
     "Unauthorized",
     "UnitOfWork",

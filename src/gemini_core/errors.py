@@ -204,6 +204,15 @@ class QuotaExceeded(RateLimited):
     default_message = "you have used all of today's prompts"
 
 
+class TokenBudgetExhausted(RateLimited):
+    """The tokens the user's replies used today have reached their tier's
+    daily budget; ``retry_after`` runs to the day's reset and nothing of
+    the prompt was stored."""
+
+    code = "token_budget_exhausted"
+    default_message = "your replies have used all of today's tokens"
+
+
 class TooManyStreams(RateLimited):
     """The user already holds as many live event streams open as allowed;
     ``details`` carries the ``limit``."""

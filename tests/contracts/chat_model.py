@@ -1,6 +1,7 @@
 """Contract of ``ChatModel``: a text answer, streamed as deltas that make it
 up, with or without a system instruction, over a multi-turn history; token
-counts absent or non-negative; a failure raised as ``ModelError``.
+counts absent or non-negative (a total no less than its parts), the model
+that answered a name if given; a failure raised as ``ModelError``.
 
 A subclass provides the adapter as ``model``. An adapter that can fail (a
 remote model) also subclasses ``FailingChatModelContract`` and provides, as
@@ -78,9 +79,13 @@ class ChatModelContract:
     async def test_token_counts_are_absent_or_non_negative(self, model: ChatModel) -> None:
         reply = await model.generate(HISTORY, Deltas())
 
-        for count in (reply.prompt_tokens, reply.output_tokens):
+        counts = (reply.prompt_tokens, reply.output_tokens, reply.thinking_tokens)
+        for count in (*counts, reply.total_tokens):
             assert count is None or (type(count) is int and count >= 0), count
+        if reply.total_tokens is not None:
+            assert reply.total_tokens >= sum(count or 0 for count in counts)
         assert reply.finish_reason is None or isinstance(reply.finish_reason, str)
+        assert reply.model is None or (isinstance(reply.model, str) and reply.model)
 
 
 class FailingChatModelContract:

@@ -11,6 +11,7 @@ import asyncio
 import uuid
 from datetime import date
 
+from gemini_core.model import DailyCounts
 from gemini_core.ports import UnitOfWorkFactory
 from tests.contracts.repositories import stored_user
 
@@ -31,7 +32,7 @@ async def used(uow_factory: UnitOfWorkFactory, user_id: uuid.UUID, day: date = D
         return await uow.daily_usage.used(user_id, day)
 
 
-class DailyUsageContract:
+class _PromptCountContract:
     async def test_nothing_taken_is_zero(self, uow_factory: UnitOfWorkFactory) -> None:
         user = await stored_user(uow_factory)
         assert await used(uow_factory, user.id) == 0
@@ -149,3 +150,69 @@ class DailyUsageContract:
         assert sorted(o for o in outcomes if o is not None) == [1, 2, 3, 4, 5]
         assert outcomes.count(None) == 7
         assert await used(uow_factory, user.id) == 5
+
+
+async def spend(uow_factory: UnitOfWorkFactory, user_id: uuid.UUID, tokens: int) -> None:
+    """A reply of ``tokens`` finished on DAY, counted the way the final write counts it."""
+    from tests.contracts.reply_tokens import finished_reply
+
+    await finished_reply(uow_factory, user_id, DAY, tokens)
+
+
+class DailyTokenBudgetContract:
+    async def test_counts_read_prompts_and_tokens(self, uow_factory: UnitOfWorkFactory) -> None:
+        user = await stored_user(uow_factory)
+        async with uow_factory() as uow:
+            assert await uow.daily_usage.counts(user.id, DAY) == DailyCounts()
+        await take(uow_factory, user.id, None)
+        await spend(uow_factory, user.id, 40)
+
+        async with uow_factory() as uow:
+            assert await uow.daily_usage.counts(user.id, DAY) == DailyCounts(prompts=1, tokens=40)
+            assert await uow.daily_usage.counts(user.id, NEXT_DAY) == DailyCounts()
+
+    async def test_a_budget_refuses_once_the_days_tokens_reach_it(
+        self, uow_factory: UnitOfWorkFactory
+    ) -> None:
+        user = await stored_user(uow_factory)
+        assert await take_within_budget(uow_factory, user.id, 100) == 1
+        await spend(uow_factory, user.id, 99)
+        assert await take_within_budget(uow_factory, user.id, 100) == 2
+        await spend(uow_factory, user.id, 1)
+
+        assert await take_within_budget(uow_factory, user.id, 100) is None
+        assert await take_within_budget(uow_factory, user.id, 101) == 3
+        assert await take_within_budget(uow_factory, user.id, None) == 4
+        assert await used(uow_factory, user.id) == 4
+
+    async def test_a_day_begun_by_tokens_alone_is_refused_past_its_budget(
+        self, uow_factory: UnitOfWorkFactory
+    ) -> None:
+        # A reply that finished after midnight counted to a day with no prompt yet.
+        user = await stored_user(uow_factory)
+        await spend(uow_factory, user.id, 500)
+
+        assert await take_within_budget(uow_factory, user.id, 500) is None
+        assert await used(uow_factory, user.id) == 0
+        assert await take_within_budget(uow_factory, user.id, 501) == 1
+
+    async def test_the_limit_and_the_budget_both_hold(self, uow_factory: UnitOfWorkFactory) -> None:
+        user = await stored_user(uow_factory)
+        async with uow_factory() as uow:
+            assert await uow.daily_usage.take(user.id, DAY, 1, 1000) == 1
+            assert await uow.daily_usage.take(user.id, DAY, 1, 1000) is None
+            await uow.commit()
+        assert await used(uow_factory, user.id) == 1
+
+
+async def take_within_budget(
+    uow_factory: UnitOfWorkFactory, user_id: uuid.UUID, budget: int | None
+) -> int | None:
+    async with uow_factory() as uow:
+        used = await uow.daily_usage.take(user_id, DAY, None, budget)
+        await uow.commit()
+    return used
+
+
+class DailyUsageContract(_PromptCountContract, DailyTokenBudgetContract):
+    """The whole contract: the prompt count and the token budget."""

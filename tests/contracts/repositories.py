@@ -25,6 +25,7 @@ from gemini_core.model import (
     User,
 )
 from gemini_core.ports import ChatroomCursor, UnitOfWorkFactory
+from tests.contracts.reply_tokens import FinishCountsTokensContract
 
 T0 = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
@@ -316,7 +317,7 @@ class ChatroomRepositoryContract:
             assert await uow.messages.get(message.id) is None
 
 
-class MessageRepositoryContract:
+class MessageRepositoryContract(FinishCountsTokensContract):
     async def test_add_stores_several_in_order(self, uow_factory: UnitOfWorkFactory) -> None:
         owner = await stored_user(uow_factory)
         room = a_room(owner)

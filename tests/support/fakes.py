@@ -88,7 +88,15 @@ class ScriptedModel:
         step = max(1, -(-len(self.answer) // self.deltas))
         for start in range(0, len(self.answer), step):
             await on_delta(self.answer[start : start + step])
-        return ModelReply(text=self.answer, finish_reason="STOP", prompt_tokens=3, output_tokens=2)
+        return ModelReply(
+            text=self.answer,
+            finish_reason="STOP",
+            prompt_tokens=3,
+            output_tokens=2,
+            thinking_tokens=1,
+            total_tokens=6,
+            model=request.model or "scripted",
+        )
 
 
 class RecordingQueue:

@@ -4,7 +4,9 @@
 answer in ``chunks`` SSE events spread over ``latency`` seconds;
 ``:generateContent`` answers in one JSON body after ``latency``. Set
 ``fail_with`` to an HTTP status to answer every request with that status and
-Google's error JSON instead. Every request is recorded. Runs in a thread
+Google's error JSON instead. Every request is recorded. Each answer reports
+its ``usageMetadata`` (a word a token, ``THOUGHTS_TOKENS`` of thinking) and
+the model of its path as ``modelVersion``. Runs in a thread
 (tests) or as a script (benchmarks):
 
     python -m tests.support.gemini_standin --port 8765 --latency 0.2
@@ -38,6 +40,10 @@ _STATUS_NAMES = {
     500: "INTERNAL",
     503: "UNAVAILABLE",
 }
+
+
+# Thinking tokens the stand-in reports for every answer.
+THOUGHTS_TOKENS = 5
 
 
 class GeminiStandIn:
@@ -90,10 +96,26 @@ class GeminiStandIn:
             return
         latency = self.latency  # as it was when the request came
         text = self._answer_for(payload)
+        # As a thinking model (gemini-2.5) reports them: the prompt's and the
+        # thoughts' counts from the first chunk on, the answer's only on the
+        # last, and the model that answered (named by the path) in each.
+        model = scope["path"].rpartition("/models/")[2].partition(":")[0]
+        prompt_tokens = sum(
+            len(part.get("text", "").split())
+            for content in payload.get("contents", [])
+            for part in content.get("parts", [])
+        )
+        output_tokens = len(text.split())
+        running = {
+            "promptTokenCount": prompt_tokens,
+            "thoughtsTokenCount": THOUGHTS_TOKENS,
+            "totalTokenCount": prompt_tokens + THOUGHTS_TOKENS,
+            "promptTokensDetails": [{"modality": "TEXT", "tokenCount": prompt_tokens}],
+        }
         usage = {
-            "promptTokenCount": 7,
-            "candidatesTokenCount": len(text.split()),
-            "totalTokenCount": 7 + len(text.split()),
+            **running,
+            "candidatesTokenCount": output_tokens,
+            "totalTokenCount": prompt_tokens + THOUGHTS_TOKENS + output_tokens,
         }
         if scope["path"].endswith(":streamGenerateContent"):
             await send(
@@ -113,10 +135,14 @@ class GeminiStandIn:
                     "content": {"role": "model", "parts": [{"text": piece}]},
                     "index": 0,
                 }
-                chunk: dict[str, Any] = {"candidates": [candidate], "modelVersion": "stand-in"}
+                chunk: dict[str, Any] = {
+                    "candidates": [candidate],
+                    "usageMetadata": usage if last else running,
+                    "modelVersion": model,
+                    "responseId": "stand-in-response",
+                }
                 if last:
                     candidate["finishReason"] = "STOP"
-                    chunk["usageMetadata"] = usage
                 await send(
                     {
                         "type": "http.response.body",
@@ -135,7 +161,7 @@ class GeminiStandIn:
                 }
             ],
             "usageMetadata": usage,
-            "modelVersion": "stand-in",
+            "modelVersion": model,
         }
         await send(
             {

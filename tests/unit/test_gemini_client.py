@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import httpx
+import msgspec
 import pytest
 
 from adapters.gemini import GeminiChatModel, GeminiConfig
@@ -35,14 +36,18 @@ REQUEST = ModelRequest(
 # --- Gemini's wire formats ----------------------------------------------------
 
 
-def usage(prompt: int = 14, output: int | None = None) -> dict[str, Any]:
+def usage(
+    prompt: int = 14, output: int | None = None, thoughts: int | None = None
+) -> dict[str, Any]:
     meta: dict[str, Any] = {
         "promptTokenCount": prompt,
-        "totalTokenCount": prompt + (output or 0),
+        "totalTokenCount": prompt + (output or 0) + (thoughts or 0),
         "promptTokensDetails": [{"modality": "TEXT", "tokenCount": prompt}],
     }
     if output is not None:
         meta["candidatesTokenCount"] = output
+    if thoughts is not None:
+        meta["thoughtsTokenCount"] = thoughts
     return meta
 
 
@@ -291,7 +296,12 @@ async def test_unary_answer_joins_parts_skips_thoughts_and_keeps_usage(make: Fac
     reply = await run(make(gemini, stream=False), deltas)
 
     assert reply == ModelReply(
-        text="Rome is the capital.", finish_reason="STOP", prompt_tokens=14, output_tokens=5
+        text="Rome is the capital.",
+        finish_reason="STOP",
+        prompt_tokens=14,
+        output_tokens=5,
+        total_tokens=19,
+        model=MODEL,
     )
     assert deltas.items == ["Rome is the capital."]
 
@@ -316,7 +326,52 @@ async def test_streamed_answer_passes_each_chunk_in_order_and_keeps_final_usage(
         finish_reason="STOP",
         prompt_tokens=14,
         output_tokens=7,
+        total_tokens=21,
+        model=MODEL,
     )
+
+
+async def test_a_thinking_models_stream_gives_every_count_and_the_model_version(
+    make: Factory,
+) -> None:
+    # As gemini-2.5 streams: every chunk carries the running usageMetadata
+    # (thoughts counted from the first, the answer's count only on the
+    # last) and the modelVersion that answered.
+    chunks = [
+        response_json("The capital", finish=None, meta=usage(14, thoughts=96)),
+        response_json(" is Rome.", finish="STOP", meta=usage(14, output=7, thoughts=96)),
+    ]
+    for chunk in chunks:
+        chunk["modelVersion"] = "gemini-2.5-pro-preview-06-05"
+    gemini = FakeGemini(sse_response(*chunks))
+
+    reply = await run(make(gemini))
+
+    assert (reply.prompt_tokens, reply.output_tokens, reply.thinking_tokens) == (14, 7, 96)
+    assert reply.total_tokens == 117 == reply.tokens
+    assert reply.model == "gemini-2.5-pro-preview-06-05"
+
+
+@pytest.mark.parametrize("stream", [True, False])
+async def test_the_requests_model_is_the_endpoint_called(make: Factory, stream: bool) -> None:
+    body = response_json("Rome.")
+    del body["modelVersion"]  # then the model asked is the one that answered
+    gemini = FakeGemini(
+        *(sse_response(body) if stream else httpx.Response(200, json=body) for _ in range(2))
+    )
+    model = make(gemini, stream=stream)
+
+    pro = await model.generate(
+        msgspec.structs.replace(REQUEST, model="models/gemini-2.5-pro"), Deltas()
+    )
+    default = await model.generate(REQUEST, Deltas())
+
+    method = "streamGenerateContent" if stream else "generateContent"
+    assert [request.url.path for request in gemini.requests] == [
+        f"/v1beta/models/gemini-2.5-pro:{method}",
+        f"/v1beta/models/{MODEL}:{method}",
+    ]
+    assert (pro.model, default.model) == ("gemini-2.5-pro", MODEL)
 
 
 async def test_max_tokens_with_some_text_returns_it_with_that_reason(make: Factory) -> None:

@@ -84,6 +84,9 @@ async def test_token_counts_are_word_estimates() -> None:
     # 2 + 5 + 6 words in the turns, 2 in the system instruction.
     assert reply.prompt_tokens == 15
     assert reply.output_tokens == len(reply.text.split())
+    assert reply.thinking_tokens == 0
+    assert reply.total_tokens == 15 + reply.output_tokens
+    assert reply.model == "offline"
 
 
 async def test_deltas_are_spaced_by_the_delay() -> None:

@@ -23,7 +23,7 @@ from gemini_core.ports import (
     UnitOfWorkFactory,
 )
 from gemini_core.services import QuotaService, ReplyFailer, ReplyService, ReplySweeper
-from gemini_core.services.replies import build_turns
+from gemini_core.services.history import build_turns
 from tests.support.api import make_settings
 from tests.support.fakes import FakeClock, RecordingQueue, ScriptedModel
 
@@ -58,7 +58,7 @@ class Harness:
             await uow.chatrooms.add(self.room)
             await uow.commit()
 
-    async def prompt(self, text: str = "hello") -> Message:
+    async def prompt(self, text: str = "hello", model: str | None = None) -> Message:
         """A prompt and its pending reply, with the quota taken, as ChatService leaves them."""
         await self.quota.take(self.user.id)
         now = self.clock.now()
@@ -79,6 +79,7 @@ class Harness:
             content="",
             status=MessageStatus.PENDING,
             created_at=now,
+            model=model,
         )
         async with self.uow() as uow:
             await uow.messages.add(prompt)
@@ -118,7 +119,9 @@ class Harness:
 
 
 @contextlib.asynccontextmanager
-async def harness_with(tmp_path: Path, **env: str) -> AsyncIterator[Harness]:
+async def harness_with(
+    tmp_path: Path, model: ScriptedModel | None = None, **env: str
+) -> AsyncIterator[Harness]:
     clock = FakeClock()
     settings = make_settings(
         tmp_path,
@@ -129,7 +132,7 @@ async def harness_with(tmp_path: Path, **env: str) -> AsyncIterator[Harness]:
             **env,
         },
     )
-    model = ScriptedModel("the answer", deltas=3)
+    model = model or ScriptedModel("the answer", deltas=3)
     async with bootstrap(settings, clock=clock, model=model, queue=RecordingQueue()) as container:
         h = Harness(container, clock)
         await h.setup()

@@ -41,6 +41,26 @@ def test_gemini_defaults_are_the_adapters_own(tmp_path: Path) -> None:
     assert settings.reply_deadline_seconds == config.total_deadline
 
 
+def test_token_budgets_and_models_per_tier(tmp_path: Path) -> None:
+    defaults = load_settings({"DATA_DIR": str(tmp_path), "GEMINI_MODEL": "gemini-2.5-flash"})
+    assert (defaults.daily_token_budget_basic, defaults.daily_token_budget_pro) == (None, None)
+    assert defaults.reply_model("basic") == defaults.reply_model("pro") == "gemini-2.5-flash"
+
+    settings = load_settings(
+        {
+            "DATA_DIR": str(tmp_path),
+            "DAILY_TOKEN_BUDGET_BASIC": "50000",
+            "DAILY_TOKEN_BUDGET_PRO": "0",
+            "GEMINI_MODEL_PRO": "gemini-2.5-pro",
+        }
+    )
+    assert (settings.daily_token_budget_basic, settings.daily_token_budget_pro) == (50000, None)
+    assert settings.reply_model("basic") == settings.gemini_model
+    assert settings.reply_model("pro") == "gemini-2.5-pro"
+    with pytest.raises(SettingsError, match="DAILY_TOKEN_BUDGET_PRO: must be at least 0"):
+        load_settings({"DATA_DIR": str(tmp_path), "DAILY_TOKEN_BUDGET_PRO": "-1"})
+
+
 def test_reading_the_settings_does_not_import_the_http_client() -> None:
     # The defaults come from adapters.gemini.config, which must stay cheap.
     code = "import sys, entrypoints.settings; print('httpx' in sys.modules)"

@@ -27,6 +27,10 @@ class Answer:
         self.finish_reason: str | None = None
         self.prompt_tokens: int | None = None
         self.output_tokens: int | None = None
+        self.thinking_tokens: int | None = None
+        self.total_tokens: int | None = None
+        # The version that answered (``modelVersion``), e.g. gemini-2.5-flash.
+        self.model_version: str | None = None
         self.saw_candidate = False
 
     def add(self, chunk: wire.GenerateContentResponse) -> str:
@@ -37,13 +41,10 @@ class Answer:
         feedback = chunk.prompt_feedback
         if feedback is not None and feedback.block_reason:
             raise ModelRefused(f"Gemini blocked this prompt (reason: {feedback.block_reason})")
-        usage = chunk.usage_metadata
-        if usage is not None:
-            # Each chunk carries the running totals; the last one is final.
-            if usage.prompt_token_count is not None:
-                self.prompt_tokens = usage.prompt_token_count
-            if usage.candidates_token_count is not None:
-                self.output_tokens = usage.candidates_token_count
+        if chunk.usage_metadata is not None:
+            self._count(chunk.usage_metadata)
+        if chunk.model_version:
+            self.model_version = chunk.model_version
         if not chunk.candidates:
             return ""
         self.saw_candidate = True
@@ -59,6 +60,17 @@ class Answer:
         if text:
             self.parts.append(text)
         return text
+
+    def _count(self, usage: wire.UsageMetadata) -> None:
+        # Each chunk carries the running totals; the last one is final.
+        if usage.prompt_token_count is not None:
+            self.prompt_tokens = usage.prompt_token_count
+        if usage.candidates_token_count is not None:
+            self.output_tokens = usage.candidates_token_count
+        if usage.thoughts_token_count is not None:
+            self.thinking_tokens = usage.thoughts_token_count
+        if usage.total_token_count is not None:
+            self.total_tokens = usage.total_token_count
 
     def finish(self) -> ModelReply:
         text = "".join(self.parts)
@@ -76,6 +88,9 @@ class Answer:
             finish_reason=reason,
             prompt_tokens=self.prompt_tokens,
             output_tokens=self.output_tokens,
+            thinking_tokens=self.thinking_tokens,
+            total_tokens=self.total_tokens,
+            model=self.model_version or self.model,
         )
 
 

@@ -74,8 +74,7 @@ class GeminiChatModel:
         self._clock = clock
         self._policy = BackoffPolicy(initial=config.backoff_initial, maximum=config.backoff_max)
         self._model_name = config.model.removeprefix("models/")
-        base = f"{config.api_base.rstrip('/')}/v1beta/models/{quote(self._model_name, safe='')}"
-        self._url = base + (":streamGenerateContent" if config.stream else ":generateContent")
+        self._urls: dict[str, str] = {}
         self._params = {"alt": "sse"} if config.stream else {}
         self._headers = {
             "x-goog-api-key": config.api_key,
@@ -98,9 +97,21 @@ class GeminiChatModel:
     ) -> None:
         await self.aclose()
 
+    def _url(self, model: str) -> str:
+        """The endpoint of ``model`` (``models/{model}:streamGenerateContent``
+        or ``:generateContent``), built once per model."""
+        url = self._urls.get(model)
+        if url is None:
+            base = f"{self._config.api_base.rstrip('/')}/v1beta/models/{quote(model, safe='')}"
+            url = base + (":streamGenerateContent" if self._config.stream else ":generateContent")
+            self._urls[model] = url
+        return url
+
     async def generate(self, request: ModelRequest, on_delta: DeltaSink) -> ModelReply:
+        """Answer with ``request.model`` (the configured model when None)."""
         if not request.turns:
             raise ModelError("there is no prompt to answer")
+        model = (request.model or "").removeprefix("models/") or self._model_name
         body = wire.encode_request(self._wire_request(request))
         config = self._config
         deadline = self._clock() + config.total_deadline
@@ -112,7 +123,7 @@ class GeminiChatModel:
                 raise deadline_error()
             try:
                 async with asyncio.timeout(remaining) as scope:
-                    return await self._attempt(body, on_delta)
+                    return await self._attempt(model, body, on_delta)
             except TimeoutError:
                 if scope.expired():
                     raise deadline_error() from None
@@ -155,32 +166,30 @@ class GeminiChatModel:
             generation_config=generation,
         )
 
-    async def _attempt(self, body: bytes, on_delta: DeltaSink) -> ModelReply:
+    async def _attempt(self, model: str, body: bytes, on_delta: DeltaSink) -> ModelReply:
         try:
             if self._config.stream:
-                return await self._streamed(body, on_delta)
-            return await self._unary(body, on_delta)
+                return await self._streamed(model, body, on_delta)
+            return await self._unary(model, body, on_delta)
         except TRANSPORT_ERRORS as exc:
             raise transport_failure(exc) from exc
 
-    async def _unary(self, body: bytes, on_delta: DeltaSink) -> ModelReply:
+    async def _unary(self, model: str, body: bytes, on_delta: DeltaSink) -> ModelReply:
         response = await self._client.post(
-            self._url, content=body, headers=self._headers, timeout=self._timeout
+            self._url(model), content=body, headers=self._headers, timeout=self._timeout
         )
         if not response.is_success:
-            raise http_failure(
-                response.status_code, response.headers, response.content, self._model_name
-            )
-        answer = Answer(self._model_name)
+            raise http_failure(response.status_code, response.headers, response.content, model)
+        answer = Answer(model)
         text = answer.add(decode_chunk(response.content))
         if text:
             await on_delta(text)
         return answer.finish()
 
-    async def _streamed(self, body: bytes, on_delta: DeltaSink) -> ModelReply:
+    async def _streamed(self, model: str, body: bytes, on_delta: DeltaSink) -> ModelReply:
         async with self._client.stream(
             "POST",
-            self._url,
+            self._url(model),
             params=self._params,
             content=body,
             headers=self._headers,
@@ -188,10 +197,8 @@ class GeminiChatModel:
         ) as response:
             if not response.is_success:
                 content = await response.aread()
-                raise http_failure(
-                    response.status_code, response.headers, content, self._model_name
-                )
-            answer = Answer(self._model_name)
+                raise http_failure(response.status_code, response.headers, content, model)
+            answer = Answer(model)
             async with contextlib.aclosing(sse_data(response.aiter_lines())) as events:
                 async for data in events:
                     text = answer.add(decode_chunk(data))

@@ -57,8 +57,13 @@ class PromptFeedback(msgspec.Struct, frozen=True, rename="camel"):
 
 
 class UsageMetadata(msgspec.Struct, frozen=True, rename="camel"):
+    """Each chunk's running counts; the last chunk's are the answer's.
+    ``candidatesTokenCount`` (the answer) often comes only on the last one,
+    ``thoughtsTokenCount`` only from a thinking model."""
+
     prompt_token_count: int | None = None
     candidates_token_count: int | None = None
+    thoughts_token_count: int | None = None
     total_token_count: int | None = None
 
 

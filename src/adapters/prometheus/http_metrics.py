@@ -31,7 +31,8 @@ class HttpMetrics:
         )
         self.quota_refusals = Counter(
             "gemini_clone_quota_refusals",
-            "Prompts refused because the daily quota was used up (429 quota_exceeded)",
+            "Prompts refused because the daily quota or token budget was used up "
+            "(429 quota_exceeded, token_budget_exhausted)",
             registry=registry,
         )
         self.logins = Counter(

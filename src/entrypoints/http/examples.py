@@ -53,11 +53,11 @@ from entrypoints.http.schemas import (
     SessionOut,
     SignupOut,
     SubscriptionStatusOut,
-    UsageOut,
     UserData,
     UserOut,
 )
 from entrypoints.http.search_schemas import ExportOut, SearchHitOut
+from entrypoints.http.usage_schemas import MessageUsageOut, UsageOut
 from gemini_core.ports import ChatroomCursor, SearchCursor
 from gemini_core.services.live_stream import micros
 
@@ -112,9 +112,18 @@ PENDING_REPLY = MessageOut(
     error=None,
     created_at=_at(f.PROMPTED_AT),
     completed_at=None,
+    model=f.MODEL,
+)
+REPLY_USAGE = MessageUsageOut(
+    prompt_tokens=412, output_tokens=187, thinking_tokens=96, total_tokens=695
 )
 REPLY = msgspec.structs.replace(
-    PENDING_REPLY, content=f.REPLY, status="completed", completed_at=_at(f.REPLIED_AT)
+    PENDING_REPLY,
+    content=f.REPLY,
+    status="completed",
+    completed_at=_at(f.REPLIED_AT),
+    model=f.MODEL,
+    usage=REPLY_USAGE,
 )
 CANCELLED_REPLY = msgspec.structs.replace(
     PENDING_REPLY,
@@ -150,7 +159,13 @@ SEARCH_CURSOR = SearchCursors(b"an example key, not a server's").encode(
 )
 CODE_SENT = OtpOut(expires_in=300, otp=f.OTP)
 SESSION = SessionOut(access_token=f.ACCESS_TOKEN, token_type="bearer", expires_in=3600, user=USER)
-USAGE = UsageOut(used_today=3, daily_limit=5, resets_at=_at(f.QUOTA_RESETS_AT))
+USAGE = UsageOut(
+    used_today=3,
+    daily_limit=5,
+    tokens_today=2085,
+    daily_token_budget=50000,
+    resets_at=_at(f.QUOTA_RESETS_AT),
+)
 VALIDATION_ERROR = ErrorBody(
     code="validation_error",
     message="name must not be empty",
@@ -176,6 +191,7 @@ SHAPES: tuple[msgspec.Struct, ...] = (
     DoneOut(message=messages.PASSWORD_RESET),
     ROOM,
     REPLY,
+    REPLY_USAGE,
     ChatroomData(chatroom=NEW_ROOM),
     ChatroomDetailData(chatroom=ROOM, messages=[PROMPT, REPLY]),
     PromptData(message=PROMPT, reply=PENDING_REPLY),

@@ -32,6 +32,7 @@ PROMPTED_AT = "2025-01-15T09:42:05Z"
 REPLIED_AT = "2025-01-15T09:42:09Z"
 QUOTA_RESETS_AT = "2025-01-16T00:00:00Z"
 ROOM_NAME = "Trip to Goa"
+MODEL = "gemini-2.5-flash"
 ROOM_INSTRUCTION = "Answer as a travel agent who knows Goa well; keep answers short."
 PROMPT = "Plan a three-day trip to Goa in December, with one day away from the beaches."
 REPLY = (

@@ -41,6 +41,8 @@ _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"
 # Route template -> label, for the routes whose outcome is counted.
 _LOGINS = {"/auth/verify-otp": "otp", "/auth/login": "password"}
 _OTP_SENDS = {"/auth/send-otp": "login", "/auth/forgot-password": "password_reset"}
+# Prompts refused because the day's prompts or tokens are used up.
+_QUOTA_REFUSALS = frozenset({"quota_exceeded", "token_budget_exhausted"})
 
 
 def note_error_code(scope: Any, code: str) -> None:
@@ -109,7 +111,7 @@ class ObservedRequests:
         metrics.requests.labels(method=method, route=route, status=str(status)).inc()
         metrics.latency.labels(method=method, route=route).observe(seconds)
         code = scope.get("state", {}).get(ERROR_CODE_STATE)
-        if code == "quota_exceeded":
+        if code in _QUOTA_REFUSALS:
             metrics.quota_refusals.inc()
         outcome = "success" if status < 400 else code or f"http_{status}"
         if method == "POST" and route in _LOGINS:

@@ -47,7 +47,10 @@ _ERRORS = {
     409: "The resource's state forbids it",
     413: "The request body is larger than the route allows (`payload_too_large`)",
     415: "The body is not `application/json` (`unsupported_media_type`)",
-    429: "Too many requests (`rate_limited`, `quota_exceeded`): see Retry-After",
+    429: (
+        "Too many requests (`rate_limited`; on a prompt `quota_exceeded` or "
+        "`token_budget_exhausted`): see Retry-After"
+    ),
     502: "Stripe refused the request (`billing_error`)",
     503: "A backing service is unavailable; retry after a moment",
 }

@@ -17,6 +17,7 @@ import msgspec
 
 from entrypoints.http import fields as f
 from entrypoints.http.fields import doc
+from entrypoints.http.usage_schemas import MessageUsageOut, UsageOut
 from gemini_core.model import Chatroom, Message, User
 
 T = TypeVar("T")
@@ -164,6 +165,19 @@ class MessageOut(msgspec.Struct, kw_only=True):
         datetime | None,
         doc("when it was completed or failed; null while pending", f.REPLIED_AT, None),
     ]
+    model: Annotated[
+        str | None,
+        doc(
+            "for a reply: the model asked (while pending; the tier's) or that answered; "
+            "null for a prompt",
+            f.MODEL,
+            None,
+        ),
+    ] = None
+    usage: Annotated[
+        MessageUsageOut | None,
+        doc("for a completed reply: the tokens it cost; null otherwise"),
+    ] = None
     reply_to: Annotated[
         uuid.UUID | None,
         doc("for a reply: the prompt it answers (its versions share it)", f.PROMPT_ID, None),
@@ -201,6 +215,8 @@ class MessageOut(msgspec.Struct, kw_only=True):
             edited_at=message.edited_at,
             superseded_at=message.superseded_at,
             versions=versions,
+            model=message.model,
+            usage=MessageUsageOut.of(message),
         )
 
 
@@ -228,16 +244,6 @@ class MessageData(msgspec.Struct):
     """One message: a prompt, or a reply in any of its versions."""
 
     message: Annotated[MessageOut, doc("the message as stored")]
-
-
-class UsageOut(msgspec.Struct):
-    """Today's prompts against the daily limit."""
-
-    used_today: Annotated[int, doc("prompts sent since the last UTC midnight", 3)]
-    daily_limit: Annotated[int | None, doc("prompts allowed a day; null when unlimited", 5, None)]
-    resets_at: Annotated[
-        datetime, doc("when the count starts again (UTC midnight)", f.QUOTA_RESETS_AT)
-    ]
 
 
 class BillingOut(msgspec.Struct):
@@ -276,7 +282,7 @@ class SubscriptionStatusOut(msgspec.Struct):
     cancel_at_period_end: Annotated[
         bool, doc("whether the subscription ends with the paid period", False)
     ]
-    usage: Annotated[UsageOut, doc("today's prompts")]
+    usage: Annotated[UsageOut, doc("today's prompts and tokens")]
     billing: Annotated[BillingOut, doc("whether upgrading is possible on this server")]
 
 

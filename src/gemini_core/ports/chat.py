@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable, Collection, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal, Protocol
 
 import msgspec
@@ -126,10 +126,20 @@ class MessageRepository(Protocol):
         completed_at: datetime,
         prompt_tokens: int | None = None,
         output_tokens: int | None = None,
+        thinking_tokens: int | None = None,
+        total_tokens: int | None = None,
+        model: str | None = None,
+        count_tokens_on: date | None = None,
     ) -> bool:
         """Make a pending reply final; False (and nothing written) when it was
         not pending any more. This conditional write is what makes two
-        concurrent runs of one reply produce one result."""
+        concurrent runs of one reply produce one result.
+
+        With ``count_tokens_on`` and ``total_tokens``, the reply's total is
+        added to its user's tokens of that day (``DailyUsageRepository``)
+        together with the write, atomically even in an autocommit unit of
+        work: counted exactly when the write lands, never for a write that
+        found the reply final already."""
         ...
 
     async def stale_pending(self, created_before: datetime, limit: int) -> list[Message]:
@@ -220,22 +230,38 @@ class ModelTurn(msgspec.Struct, frozen=True):
 class ModelRequest(msgspec.Struct, frozen=True):
     """What the model is asked: alternating user and model turns, oldest
     first and ending with the prompt to answer, plus an optional system
-    instruction."""
+    instruction and the model to ask."""
 
     turns: list[ModelTurn]
     system_instruction: str | None = None
     task: Literal["reply", "title"] = "reply"
     """``title``: the last turn asks for a short title of the conversation."""
+    model: str | None = None
+    """The model to ask (the user's tier's); None: the adapter's default."""
 
 
 class ModelReply(msgspec.Struct, frozen=True):
-    """The model's whole answer, with why it stopped and the tokens it
-    counted when the model reports them."""
+    """The model's whole answer, with why it stopped, the tokens it counted
+    when the model reports them (the prompt's, the answer's, the thinking's,
+    and their total as the model counts it), and which model answered."""
 
     text: str
     finish_reason: str | None = None
     prompt_tokens: int | None = None
     output_tokens: int | None = None
+    thinking_tokens: int | None = None
+    total_tokens: int | None = None
+    model: str | None = None
+
+    @property
+    def tokens(self) -> int | None:
+        """What the answer cost in all: the model's total, else the sum of
+        the counts it gave; None when it gave none."""
+        if self.total_tokens is not None:
+            return self.total_tokens
+        parts = [self.prompt_tokens, self.output_tokens, self.thinking_tokens]
+        known = [count for count in parts if count is not None]
+        return sum(known) if known else None
 
 
 DeltaSink = Callable[[str], Awaitable[None]]

@@ -5,14 +5,14 @@ from __future__ import annotations
 import logging
 import random
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
 import msgspec
 
 from gemini_core.errors import NotFound, RoomLimitReached, ValidationFailed
 from gemini_core.ids import new_id
-from gemini_core.model import Chatroom, Message, Quota
+from gemini_core.model import Chatroom, Message, Quota, Tier
 from gemini_core.model.chat import (
     CONTENT_MAX,
     NAME_MAX,
@@ -60,7 +60,9 @@ def _clean(text: str, field: str, maximum: int, *, strip: bool) -> str:
 
 class ChatService:
     """Chatrooms (``max_rooms`` a user at most), their history, and prompts
-    sent to the model (their live events: ``EventStreams``)."""
+    sent to the model (their live events: ``EventStreams``). ``reply_models``
+    names the model that answers each tier's prompts (a tier without one:
+    the model's default); a pending reply records it."""
 
     def __init__(
         self,
@@ -75,6 +77,7 @@ class ChatService:
         cache_ttl_seconds: float = LIST_CACHE_TTL_SECONDS,
         jitter: Callable[[], float] = random.random,
         max_rooms: int = MAX_ROOMS_PER_USER,
+        reply_models: Mapping[Tier, str] | None = None,
     ) -> None:
         self._uow = uow
         self._cache = cache
@@ -86,6 +89,7 @@ class ChatService:
         self._cache_ttl = cache_ttl_seconds
         self._jitter = jitter
         self._max_rooms = max_rooms
+        self._reply_models = dict(reply_models or {})
 
     # -- rooms ------------------------------------------------------------
 
@@ -240,7 +244,7 @@ class ChatService:
         text = _clean(content, "content", CONTENT_MAX, strip=False)
         now = self._clock.now()
         prompt, reply = prompt_and_reply(user_id, room_id, text, now)
-        quota = await self._store_prompt(user_id, room_id, prompt, reply, now)
+        quota, reply = await self._store_prompt(user_id, room_id, prompt, reply, now)
         await self._invalidate(user_id)
         await self._events.publish_all(
             [
@@ -259,19 +263,25 @@ class ChatService:
 
     async def _store_prompt(
         self, user_id: uuid.UUID, room_id: uuid.UUID, prompt: Message, reply: Message, now: datetime
-    ) -> Quota:
+    ) -> tuple[Quota, Message]:
+        """The quota after counting the prompt, and the pending reply as
+        stored (with the model of the user's tier)."""
         async with self._uow() as uow:
             # The unit is counted in this transaction, so it is kept exactly
             # when the prompt is. Taken first: a user with no prompts left
             # gets 429 whichever room they name.
             quota = await self._quota.take_within(uow, user_id, now)
+            model = self._reply_models.get(quota.tier) if quota.tier is not None else None
+            if model is not None:
+                # The tier is known here at no cost: the worker asks this model.
+                reply = msgspec.structs.replace(reply, model=model)
             # Touching the room checks that it is the user's and locks it
             # against a concurrent delete, in one statement.
             if not await uow.chatrooms.touch(user_id, room_id, now):
                 raise NotFound("chatroom not found")
             await uow.messages.add(prompt, reply)
             await uow.commit()
-        return quota
+        return quota, reply
 
     async def _enqueue(self, reply: Message) -> Message:
         """Queue the reply; if the queue refuses, fail it (quota given back)

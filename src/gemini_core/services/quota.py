@@ -1,12 +1,12 @@
-"""QuotaService: the daily prompt allowance of each tier."""
+"""QuotaService: the daily prompt allowance and token budget of each tier."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
 
-from gemini_core.errors import QuotaExceeded
-from gemini_core.model import Quota, Tier
+from gemini_core.errors import QuotaExceeded, TokenBudgetExhausted
+from gemini_core.model import DailyCounts, Quota, Tier
 from gemini_core.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from gemini_core.services.tiers import TierService
 from gemini_core.utc import next_utc_midnight, seconds_until, utc_day
@@ -19,6 +19,10 @@ class QuotaService:
     stores the prompt and given back in the one that fails its reply: it is
     exact under concurrency, and nothing outside the database (Redis, a
     process's memory) can lose it or let a burst past it.
+
+    Each tier may also have a daily token budget (None: unlimited): a
+    prompt is refused once the tokens the user's replies used today reach
+    it, checked in the same statement that counts the prompt.
     """
 
     def __init__(
@@ -29,11 +33,14 @@ class QuotaService:
         clock: Clock,
         basic_limit: int,
         pro_limit: int | None,
+        basic_token_budget: int | None = None,
+        pro_token_budget: int | None = None,
     ) -> None:
         self._uow = uow
         self._tiers = tiers
         self._clock = clock
         self._limits = {Tier.BASIC: basic_limit, Tier.PRO: pro_limit}
+        self._budgets = {Tier.BASIC: basic_token_budget, Tier.PRO: pro_token_budget}
 
     async def limit_for(self, user_id: uuid.UUID) -> int | None:
         """Today's prompt limit of the user's current tier; None for unlimited."""
@@ -51,24 +58,50 @@ class QuotaService:
     async def take_within(self, uow: UnitOfWork, user_id: uuid.UUID, now: datetime) -> Quota:
         """Count one prompt of ``now``'s day in the caller's transaction,
         kept only if it commits; ``QuotaExceeded`` (nothing counted) when
-        the limit is reached. Concurrent takes of one user wait for each
-        other's transaction, so no more than the limit ever commit."""
-        limit = self._limits[await self._tiers.tier_within(uow, user_id)]
+        the limit is reached, ``TokenBudgetExhausted`` when today's tokens
+        have reached the tier's budget. Concurrent takes of one user wait
+        for each other's transaction, so no more than the limit ever commit.
+        The answer names the tier (``Quota.tier``)."""
+        tier = await self._tiers.tier_within(uow, user_id)
+        limit, budget = self._limits[tier], self._budgets[tier]
         day = utc_day(now)
         resets_at = next_utc_midnight(now)
-        used = await uow.daily_usage.take(user_id, day, limit)
+        used = await uow.daily_usage.take(user_id, day, limit, budget)
         if used is None:
+            counts = await uow.daily_usage.counts(user_id, day)
+            raise self._refusal(limit, budget, counts, resets_at, now)
+        return Quota(limit=limit, used=used, resets_at=resets_at, token_budget=budget, tier=tier)
+
+    @staticmethod
+    def _refusal(
+        limit: int | None,
+        budget: int | None,
+        counts: DailyCounts,
+        resets_at: datetime,
+        now: datetime,
+    ) -> QuotaExceeded | TokenBudgetExhausted:
+        """Why ``take`` refused: the prompt limit when it is reached (or
+        when the budget is not, a refusal racing a give-back), else the
+        token budget."""
+        retry_after = seconds_until(resets_at, now)
+        reset = resets_at.isoformat()
+        if budget is None or (limit is not None and counts.prompts >= limit):
             assert limit is not None
-            raise QuotaExceeded(
+            return QuotaExceeded(
                 f"you have used all {limit} prompts of today; the quota resets at midnight UTC",
-                retry_after=seconds_until(resets_at, now),
+                retry_after=retry_after,
                 details={
                     "limit": limit,
-                    "used": await uow.daily_usage.used(user_id, day),
+                    "used": counts.prompts,
                     "resets_at": resets_at.isoformat(),
                 },
             )
-        return Quota(limit=limit, used=used, resets_at=resets_at)
+        return TokenBudgetExhausted(
+            f"your replies have used all {budget} tokens of today; the budget resets at "
+            "midnight UTC",
+            retry_after=retry_after,
+            details={"budget": budget, "used": counts.tokens, "resets_at": reset},
+        )
 
     async def give_back(self, user_id: uuid.UUID, taken_at: datetime) -> None:
         """Return the unit taken at ``taken_at`` to its day, in a
@@ -86,9 +119,17 @@ class QuotaService:
         await uow.daily_usage.give_back(user_id, utc_day(taken_at))
 
     async def usage(self, user_id: uuid.UUID) -> Quota:
-        """The user's quota today, without taking any of it."""
+        """The user's prompts and tokens today against their tier's limit
+        and budget, without taking any of it."""
         now = self._clock.now()
         async with self._uow(autocommit=True) as uow:
-            limit = self._limits[await self._tiers.tier_within(uow, user_id)]
-            used = await uow.daily_usage.used(user_id, utc_day(now))
-        return Quota(limit=limit, used=used, resets_at=next_utc_midnight(now))
+            tier = await self._tiers.tier_within(uow, user_id)
+            counts = await uow.daily_usage.counts(user_id, utc_day(now))
+        return Quota(
+            limit=self._limits[tier],
+            used=counts.prompts,
+            resets_at=next_utc_midnight(now),
+            tokens_used=counts.tokens,
+            token_budget=self._budgets[tier],
+            tier=tier,
+        )

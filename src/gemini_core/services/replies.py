@@ -18,50 +18,23 @@ from gemini_core.ports import (
     MessageEvent,
     ModelReply,
     ModelRequest,
-    ModelTurn,
     UnitOfWorkFactory,
 )
 from gemini_core.services.cancellation import ReplyStopped, ReplyStops
+from gemini_core.services.history import build_turns
 from gemini_core.services.model_breaker import ModelBreaker
 from gemini_core.services.patience import DEFAULT_WRITE_PATIENCE_SECONDS, patiently
 from gemini_core.services.reply_failer import ReplyFailer
+from gemini_core.services.reply_run import ReplyRun
 from gemini_core.services.titles import RoomTitler
 from gemini_core.text import storable
+from gemini_core.utc import utc_day
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_HISTORY_BUDGET_CHARS = 24_000
 DEFAULT_HISTORY_MAX_MESSAGES = 100
 DEFAULT_MAX_DELIVERIES = 3
-
-
-def build_turns(history_newest_first: list[Message], budget_chars: int) -> list[ModelTurn]:
-    """The conversation as alternating user/model turns, oldest first,
-    keeping the newest messages that fit in ``budget_chars``.
-
-    Pending and failed replies carry no text worth showing the model; two
-    turns of one role in a row (a prompt whose reply failed) are merged,
-    and the conversation always starts with the user.
-    """
-    kept: list[Message] = []
-    used = 0
-    for message in history_newest_first:
-        if message.role is Role.MODEL and message.status is not MessageStatus.COMPLETED:
-            continue
-        cost = len(message.content)
-        if kept and used + cost > budget_chars:
-            break
-        kept.append(message)
-        used += cost
-    turns: list[ModelTurn] = []
-    for message in reversed(kept):
-        if turns and turns[-1].role is message.role:
-            turns[-1] = ModelTurn(role=message.role, text=turns[-1].text + "\n\n" + message.content)
-        else:
-            turns.append(ModelTurn(role=message.role, text=message.content))
-    while turns and turns[0].role is not Role.USER:
-        turns.pop(0)
-    return turns
 
 
 class ReplyService:
@@ -115,7 +88,7 @@ class ReplyService:
         (completed, failed or skipped; interrupted when an error ended the
         run and left the reply pending for redelivery), its deliveries, the
         model's time and the whole time."""
-        run = _Run(reply_id, self._clock.now())
+        run = ReplyRun(reply_id, self._clock.now())
         try:
             await self._generate(run)
         except BaseException as exc:
@@ -127,7 +100,7 @@ class ReplyService:
             reply_id=reply_id, outcome=run.outcome, deliveries=run.deliveries, reason=run.reason
         )
 
-    async def _generate(self, run: _Run) -> None:
+    async def _generate(self, run: ReplyRun) -> None:
         reply = await self._claim(run)
         if reply is None:
             return
@@ -157,7 +130,7 @@ class ReplyService:
             # or fails it (the titler logs its own failures).
             await self._titler.title(untitled, request.turns[-1].text, storable(answer.text))
 
-    async def _call_model(self, run: _Run, request: ModelRequest, reply: Message) -> ModelReply:
+    async def _call_model(self, run: ReplyRun, request: ModelRequest, reply: Message) -> ModelReply:
         """The model's answer, timed, with the breaker told how it went."""
         started = self._clock.now()
         try:
@@ -179,7 +152,7 @@ class ReplyService:
             self._breaker.succeeded()
         return answer
 
-    async def _fail(self, run: _Run, reply: Message, reason: str) -> None:
+    async def _fail(self, run: ReplyRun, reply: Message, reason: str) -> None:
         failed = await patiently(
             lambda: self._failer.fail(reply, reason),
             patience_seconds=self._patience,
@@ -190,7 +163,7 @@ class ReplyService:
         else:
             run.outcome, run.reason = "skipped", "finished by another run"
 
-    async def _stopped(self, run: _Run, reply: Message, text: str) -> None:
+    async def _stopped(self, run: ReplyRun, reply: Message, text: str) -> None:
         cancelled = await patiently(
             lambda: self._stops.cancel(reply, text),
             patience_seconds=self._patience,
@@ -200,7 +173,7 @@ class ReplyService:
             ("cancelled", None) if cancelled else ("skipped", "finished by another run")
         )
 
-    async def _claim(self, run: _Run) -> Message | None:
+    async def _claim(self, run: ReplyRun) -> Message | None:
         """Count this delivery; the reply to work on, or None when there is
         nothing to do (final, gone, or failed here for too many deliveries)."""
         # One conditional UPDATE: it needs no transaction around it.
@@ -230,7 +203,9 @@ class ReplyService:
         if room is not None and room.system_instruction:
             instruction = room.system_instruction
         request = ModelRequest(
-            turns=build_turns(history, self._budget), system_instruction=instruction
+            turns=build_turns(history, self._budget),
+            system_instruction=instruction,
+            model=reply.model,
         )
         first = not any(
             m.role is Role.MODEL and m.status is MessageStatus.COMPLETED for m in history
@@ -262,6 +237,9 @@ class ReplyService:
             completed_at=now,
             prompt_tokens=answer.prompt_tokens,
             output_tokens=answer.output_tokens,
+            thinking_tokens=answer.thinking_tokens,
+            total_tokens=answer.tokens,
+            model=answer.model or reply.model,
         )
         won = await patiently(
             lambda: self._store(completed, now),
@@ -282,8 +260,10 @@ class ReplyService:
 
     async def _store(self, completed: Message, now: datetime) -> bool:
         """One try at the final write; whether it landed (the reply was
-        still pending). Safe to repeat: it writes only a pending reply."""
-        async with self._uow(autocommit=True) as uow:  # one conditional UPDATE
+        still pending). Safe to repeat: it writes only a pending reply, and
+        the day's tokens are counted with that write, so only the write that
+        lands counts them."""
+        async with self._uow(autocommit=True) as uow:  # one conditional write
             return await uow.messages.finish(
                 completed.id,
                 status=MessageStatus.COMPLETED,
@@ -292,28 +272,8 @@ class ReplyService:
                 completed_at=now,
                 prompt_tokens=completed.prompt_tokens,
                 output_tokens=completed.output_tokens,
+                thinking_tokens=completed.thinking_tokens,
+                total_tokens=completed.total_tokens,
+                model=completed.model,
+                count_tokens_on=utc_day(now),
             )
-
-
-class _Run:
-    """What one ``generate`` call did, for its closing log line."""
-
-    def __init__(self, reply_id: uuid.UUID, started_at: datetime) -> None:
-        self.reply_id = reply_id
-        self.started_at = started_at
-        self.outcome = "skipped"
-        self.reason: str | None = None
-        self.deliveries: int | None = None
-        self.model_seconds: float | None = None
-
-    def log(self, now: datetime) -> None:
-        model = "-" if self.model_seconds is None else f"{self.model_seconds:.2f}s"
-        logger.info(
-            "reply %s %s%s: deliveries=%s model=%s total=%.2fs",
-            self.reply_id,
-            self.outcome,
-            f" ({self.reason})" if self.reason else "",
-            "-" if self.deliveries is None else self.deliveries,
-            model,
-            (now - self.started_at).total_seconds(),
-        )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import datetime
 
 import msgspec
@@ -24,7 +24,7 @@ from gemini_core.errors import (
     ValidationFailed,
 )
 from gemini_core.ids import new_id
-from gemini_core.model import Message, MessageStatus, Quota, Role
+from gemini_core.model import Message, MessageStatus, Quota, Role, Tier
 from gemini_core.model.chat import CONTENT_MAX
 from gemini_core.ports import (
     ChatroomListCache,
@@ -64,6 +64,7 @@ class ReplyVersions:
         events: EventPublisher,
         failer: ReplyFailer,
         clock: Clock,
+        reply_models: Mapping[Tier, str] | None = None,
     ) -> None:
         self._uow = uow
         self._cache = cache
@@ -72,6 +73,8 @@ class ReplyVersions:
         self._events = events
         self._failer = failer
         self._clock = clock
+        # The model of each tier, as ChatService sets it on a prompt's reply.
+        self._reply_models = dict(reply_models or {})
 
     async def get_message(
         self, user_id: uuid.UUID, room_id: uuid.UUID, message_id: uuid.UUID
@@ -172,6 +175,7 @@ class ReplyVersions:
                 status=MessageStatus.PENDING,
                 created_at=now,
                 reply_to=prompt.id,
+                model=self._reply_models.get(quota.tier) if quota.tier is not None else None,
             )
             await uow.messages.add(reply)
             await uow.commit()

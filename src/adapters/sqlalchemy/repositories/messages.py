@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from adapters.sqlalchemy.repositories.reply_tokens import finish_counting_tokens
 from adapters.sqlalchemy.tables import messages
 from adapters.sqlalchemy.tables import messages as messages_table
 from gemini_core.model import Message, MessageStatus, Role
@@ -43,6 +44,7 @@ _START_DELIVERY = (
     .values(deliveries=messages.c.deliveries + 1)
     .returning(*messages.c)
 )
+_MODEL_MAX = 64  # the column's length (migration 0004)
 _FINISH = messages.update().where(_PENDING).returning(messages.c.id)
 _LAST_PROMPT = (
     messages.select()
@@ -156,17 +158,39 @@ class SqlMessageRepository:
         completed_at: datetime,
         prompt_tokens: int | None = None,
         output_tokens: int | None = None,
+        thinking_tokens: int | None = None,
+        total_tokens: int | None = None,
+        model: str | None = None,
+        count_tokens_on: date | None = None,
     ) -> bool:
-        values = {
-            "message_id": message_id,
+        values: dict[str, object] = {
             "status": status.value,
             "content": content,
             "error": error,
             "completed_at": completed_at,
             "prompt_tokens": prompt_tokens,
             "output_tokens": output_tokens,
+            "thinking_tokens": thinking_tokens,
+            "total_tokens": total_tokens,
+            # None keeps the model the pending reply was meant for; a model
+            # version longer than the column is cut rather than refused.
+            "model": None if model is None else model[:_MODEL_MAX],
         }
-        return (await self._conn.execute(_FINISH, values)).first() is not None
+        if count_tokens_on is not None and total_tokens is not None:
+            return await finish_counting_tokens(
+                self._conn,
+                {
+                    **{f"new_{name}": value for name, value in values.items()},
+                    "message_id": message_id,
+                    "count_day": count_tokens_on,
+                    "count_tokens": total_tokens,
+                },
+            )
+        if model is None:
+            del values["model"]
+        return (
+            await self._conn.execute(_FINISH, {**values, "message_id": message_id})
+        ).first() is not None
 
     async def stale_pending(self, created_before: datetime, limit: int) -> list[Message]:
         stmt = (

@@ -196,7 +196,10 @@ class ChatroomController(Controller):
         description=(
             "Stores the prompt and a pending reply, and queues the reply (watch it on "
             "`/events` or poll the messages). Basic users get a daily allowance: the "
-            "RateLimit-* headers say what is left, 429 `quota_exceeded` when spent."
+            "RateLimit-* headers say what is left, 429 `quota_exceeded` when spent. A tier "
+            "may also have a daily token budget: 429 `token_budget_exhausted` once today's "
+            "replies used it up (see `GET /subscription/status`). The pending reply names "
+            "the model of the caller's tier."
         ),
         response_headers=rate_limit_response_headers(),
         responses=errors(400, 401, 404, 413, 429, 503),

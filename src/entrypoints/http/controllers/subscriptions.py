@@ -7,7 +7,8 @@ from litestar.di import Provide
 
 from entrypoints.http.auth import current_user
 from entrypoints.http.openapi import errors
-from entrypoints.http.schemas import BillingOut, Envelope, SubscriptionStatusOut, UsageOut, ok
+from entrypoints.http.schemas import BillingOut, Envelope, SubscriptionStatusOut, ok
+from entrypoints.http.usage_schemas import UsageOut
 from gemini_core.model import User
 from gemini_core.services import BillingService, QuotaService, TierService
 
@@ -22,7 +23,8 @@ class SubscriptionController(Controller):
         "/status",
         summary="Tier, subscription state and today's usage",
         description=(
-            "`usage.daily_limit` is null on Pro (no daily limit). `billing` says whether "
+            "`usage.daily_limit` is null on Pro (no daily limit); `usage.daily_token_budget` "
+            "is null where the tier has no token budget. `billing` says whether "
             "this server can take payments at all, so a client can disable its upgrade "
             "button with the reason before anyone presses it."
         ),
@@ -40,7 +42,11 @@ class SubscriptionController(Controller):
                 current_period_end=subscription.current_period_end,
                 cancel_at_period_end=subscription.cancel_at_period_end,
                 usage=UsageOut(
-                    used_today=usage.used, daily_limit=usage.limit, resets_at=usage.resets_at
+                    used_today=usage.used,
+                    daily_limit=usage.limit,
+                    tokens_today=usage.tokens_used,
+                    daily_token_budget=usage.token_budget,
+                    resets_at=usage.resets_at,
                 ),
                 billing=BillingOut(
                     available=billing.unavailable_reason is None,
