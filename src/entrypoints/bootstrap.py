@@ -59,6 +59,7 @@ from gemini_core.services import (
     BillingService,
     CancelService,
     ChatService,
+    ConversationExport,
     EventStreams,
     ModelBreaker,
     QuotaService,
@@ -70,6 +71,7 @@ from gemini_core.services import (
     ReplyVersions,
     ReplyWatcher,
     RoomTitler,
+    SearchService,
     TierService,
     WorkersAlive,
 )
@@ -227,6 +229,8 @@ def _register_services(registry: punq.Container, settings: Settings, clock: Cloc
     registry.register(CancelService, scope=one)
     registry.register(ReplyVersions, scope=one, reply_models=_reply_models(settings))
     registry.register(RoomTitler, scope=one)
+    registry.register(SearchService, scope=one)
+    registry.register(ConversationExport, scope=one)
     registry.register(
         ReplyService,
         scope=one,

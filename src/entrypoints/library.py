@@ -1,8 +1,8 @@
 """gemini-clone as a library: the services, wired, in one call.
 
     async with open_embedded("./chat-data") as app:
-        ...  # app.auth, app.chat, app.quota, app.billing, app.cancels, app.versions,
-        # app.wait_for_reply
+        ...  # app.auth, app.chat, app.search, app.export, app.quota, app.billing,
+        # app.cancels, app.versions, app.wait_for_reply
 
 ``open_embedded`` runs everything in this process (SQLite in ``data_dir``,
 in-process caches and queue, replies produced here by the offline model or
@@ -33,9 +33,11 @@ from gemini_core.services import (
     BillingService,
     CancelService,
     ChatService,
+    ConversationExport,
     QuotaService,
     ReplyVersions,
     ReplyWatcher,
+    SearchService,
     TierService,
 )
 
@@ -54,6 +56,8 @@ class ChatApp:
     """Stop a reply being written."""
     versions: ReplyVersions
     """Ask again, fix the last prompt, read any version of a reply."""
+    search: SearchService
+    export: ConversationExport
 
     @classmethod
     def of(cls, container: Container) -> ChatApp:
@@ -66,6 +70,8 @@ class ChatApp:
             billing=container.resolve(BillingService),
             cancels=container.resolve(CancelService),
             versions=container.resolve(ReplyVersions),
+            search=container.resolve(SearchService),
+            export=container.resolve(ConversationExport),
         )
 
     async def wait_for_reply(self, user_id: uuid.UUID, reply_id: uuid.UUID) -> Message:

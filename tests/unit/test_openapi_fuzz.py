@@ -86,6 +86,11 @@ def assert_envelope(response: Any) -> None:
         content_type = content_type[0] if content_type else ""
     if response.status_code == 204 or content_type.startswith("text/event-stream"):
         return
+    disposition = response.headers.get("content-disposition", "")
+    if isinstance(disposition, list):
+        disposition = disposition[0] if disposition else ""
+    if response.status_code == 200 and disposition.startswith("attachment"):
+        return  # a file download (an export): the file, not the envelope
     body = response.json()
     if response.status_code < 400:
         assert body["success"] is True and "data" in body, body

@@ -11,6 +11,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from adapters.sqlalchemy import SqlUnitOfWorkFactory, create_engine, upgrade_schema
+from adapters.sqlalchemy.search_schema import include_name
 from adapters.sqlalchemy.tables import metadata
 from tests.contracts.daily_usage import DailyUsageContract
 from tests.contracts.message_versions import MessageVersionsContract
@@ -21,6 +22,7 @@ from tests.contracts.repositories import (
     UnitOfWorkContract,
     UserRepositoryContract,
 )
+from tests.contracts.search import MessagePagesContract, SearchRepositoryContract
 from tests.contracts.user_signups import UserSignupContract
 
 
@@ -58,6 +60,14 @@ class TestSqliteSubscriptions(SubscriptionRepositoryContract):
     pass
 
 
+class TestSqliteSearch(SearchRepositoryContract):
+    pass
+
+
+class TestSqliteMessagePages(MessagePagesContract):
+    pass
+
+
 class TestSqliteDailyUsage(DailyUsageContract):
     pass
 
@@ -65,6 +75,10 @@ class TestSqliteDailyUsage(DailyUsageContract):
 async def test_migrations_match_the_tables(uow_factory: SqlUnitOfWorkFactory) -> None:
     async with uow_factory.engine.connect() as conn:
         diff = await conn.run_sync(
-            lambda sync: compare_metadata(MigrationContext.configure(sync), metadata)
+            # The search index (FTS5 tables, migration 0005) is left out: tables.py
+            # cannot say a virtual table; include_name skips exactly those.
+            lambda sync: compare_metadata(
+                MigrationContext.configure(sync, opts={"include_name": include_name}), metadata
+            )
         )
     assert diff == []

@@ -28,7 +28,7 @@ def collection(document: Mapping[str, Any]) -> dict[str, Any]:
             info.get("description"),
             "Run the folders in order against a live server: operations, auth (which "
             "keeps the code and the token), user, chatrooms (which keeps the room id), "
-            "billing. Protected requests send `Authorization: Bearer {{token}}`.",
+            "search, billing. Protected requests send `Authorization: Bearer {{token}}`.",
             GENERATED,
         )
         if part

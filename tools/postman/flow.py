@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 # Folders (OpenAPI tags) in the order a run needs them; other tags follow.
-FOLDER_ORDER = ("operations", "auth", "user", "chatrooms", "billing")
+FOLDER_ORDER = ("operations", "auth", "user", "chatrooms", "search", "billing")
 
 ENVIRONMENT: Mapping[str, str] = {
     "baseUrl": "http://127.0.0.1:8000",
@@ -170,6 +170,14 @@ FLOW: tuple[Step, ...] = (
     ),
     Step("GET", "/chatroom/{room_id}/message/{message_id}", (ok(),)),
     Step("GET", "/chatroom/{room_id}/messages", (ok(),)),
+    Step("GET", "/chatroom/{room_id}/export", (ok(),), query={"format": "markdown"}),
+    Step(
+        "GET",
+        "/chatroom/{room_id}/export",
+        (ok(),),
+        name="Download a whole conversation as JSON",
+        query={"format": "json"},
+    ),
     Step(
         "GET",
         "/chatroom/{room_id}/events",
@@ -188,6 +196,13 @@ FLOW: tuple[Step, ...] = (
         "/chatroom/{room_id}",
         (Outcome(404, "not_found", "the room is deleted"),),
         name="A deleted chatroom (404)",
+    ),
+    Step(
+        "GET",
+        "/search",
+        (ok(),),
+        query={"q": "Postman"},
+        note="The room above is deleted by now: its name and messages are no longer found.",
     ),
     Step("GET", "/subscription/status", (ok(),)),
     Step(

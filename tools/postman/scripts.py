@@ -22,11 +22,17 @@ class Shape:
 # Runs after every request: the API's one envelope, whatever the route.
 ENVELOPE_TEST = """\
 // Every answer is the API's envelope: {success: true, data, meta?} or
-// {success: false, error: {code, message, details?}}; a 204 has no body.
+// {success: false, error: {code, message, details?}}; a 204 has no body,
+// a file download (an export) is the file.
 const contentType = pm.response.headers.get("Content-Type") || "";
+const disposition = pm.response.headers.get("Content-Disposition") || "";
 if (pm.response.code === 204) {
     pm.test("envelope: a 204 has no body", function () {
         pm.expect(pm.response.text()).to.equal("");
+    });
+} else if (pm.response.code === 200 && disposition.indexOf("attachment") === 0) {
+    pm.test("envelope: a file download, with a file name", function () {
+        pm.expect(disposition).to.match(/filename="[A-Za-z0-9._-]+"/);
     });
 } else if (contentType.indexOf("text/event-stream") === 0) {
     pm.test("envelope: an event stream", function () {

@@ -16,6 +16,7 @@ from adapters.sqlalchemy.repositories import (
     SqlDailyUsageRepository,
     SqlMessageRepository,
     SqlProcessedEventRepository,
+    SqlSearchRepository,
     SqlSubscriptionRepository,
     SqlUserRepository,
 )
@@ -69,6 +70,7 @@ class SqlUnitOfWork:
     subscriptions: SqlSubscriptionRepository
     processed_events: SqlProcessedEventRepository
     daily_usage: SqlDailyUsageRepository
+    search: SqlSearchRepository
 
     def __init__(self, engine: AsyncEngine, *, autocommit: bool = False) -> None:
         self._engine = engine
@@ -92,6 +94,7 @@ class SqlUnitOfWork:
         self.subscriptions = SqlSubscriptionRepository(conn)
         self.processed_events = SqlProcessedEventRepository(conn)
         self.daily_usage = SqlDailyUsageRepository(conn)
+        self.search = SqlSearchRepository(conn)
         return self
 
     async def commit(self) -> None:

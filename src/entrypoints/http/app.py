@@ -19,12 +19,14 @@ from entrypoints.http.client_limits import ClientLimitGuard
 from entrypoints.http.controllers.auth import AuthController
 from entrypoints.http.controllers.billing import BillingController, StripeWebhookController
 from entrypoints.http.controllers.chatrooms import ChatroomController
+from entrypoints.http.controllers.export import ExportController
 from entrypoints.http.controllers.health import health, ready
 from entrypoints.http.controllers.metrics import metrics_route
 from entrypoints.http.controllers.replies import ReplyController
+from entrypoints.http.controllers.search import SearchController
 from entrypoints.http.controllers.subscriptions import SubscriptionController
 from entrypoints.http.controllers.users import UserController
-from entrypoints.http.cursors import ChatroomCursors
+from entrypoints.http.cursors import ChatroomCursors, SearchCursors
 from entrypoints.http.dependencies import container_dependencies
 from entrypoints.http.errors import EXCEPTION_HANDLERS
 from entrypoints.http.head import HeadAsGet
@@ -73,6 +75,8 @@ def app_for(container: Container) -> Litestar:
             UserController,
             ChatroomController,
             ReplyController,
+            ExportController,
+            SearchController,
             SubscriptionController,
             BillingController,
             StripeWebhookController,
@@ -82,7 +86,9 @@ def app_for(container: Container) -> Litestar:
             client_router(),
         ],
         dependencies=container_dependencies(
-            container, cursors=ChatroomCursors(cursor_key(settings))
+            container,
+            cursors=ChatroomCursors(cursor_key(settings)),
+            search_cursors=SearchCursors(cursor_key(settings)),
         ),
         guards=[_client_limits(container, settings)],
         lifespan=[lifespan],

@@ -16,10 +16,12 @@ from gemini_core.services import (
     BillingService,
     CancelService,
     ChatService,
+    ConversationExport,
     EventStreams,
     QuotaService,
     ReadinessService,
     ReplyVersions,
+    SearchService,
     TierService,
 )
 
@@ -34,6 +36,8 @@ INJECTED: dict[str, Any] = {
     "tiers": TierService,
     "billing": BillingService,
     "readiness": ReadinessService,
+    "search": SearchService,
+    "export": ConversationExport,
 }
 
 

@@ -93,6 +93,8 @@ _BY_OPERATION: Mapping[str, Mapping[int, domain.DomainError]] = {
         409: domain.NotLatest(),
         429: _QUOTA,
     },
+    "GET /search": {400: domain.ValidationFailed.for_field("q", "must not be empty")},
+    "GET /chatroom/{room_id}/export": _ROOM,
     "POST /subscribe/pro": _BILLING,
     "POST /subscribe/portal": {**_BILLING, 409: domain.NoBillingAccount()},
     "POST /webhook/stripe": {400: domain.InvalidSignature(), 503: domain.BillingUnavailable()},

@@ -29,7 +29,8 @@ from entrypoints.http.bodies import (
     SignupIn,
     VerifyOtpIn,
 )
-from entrypoints.http.cursors import ChatroomCursors
+from entrypoints.http.cursors import ChatroomCursors, SearchCursors
+from entrypoints.http.export_format import example_markdown
 from entrypoints.http.schemas import (
     BillingOut,
     ChatroomData,
@@ -55,8 +56,9 @@ from entrypoints.http.schemas import (
     UserData,
     UserOut,
 )
+from entrypoints.http.search_schemas import ExportOut, SearchHitOut
 from entrypoints.http.usage_schemas import MessageUsageOut, UsageOut
-from gemini_core.ports import ChatroomCursor
+from gemini_core.ports import ChatroomCursor, SearchCursor
 from gemini_core.services.live_stream import micros
 
 
@@ -133,6 +135,28 @@ CANCELLED_REPLY = msgspec.structs.replace(
 ROOM_CURSOR = ChatroomCursors(b"an example key, not a server's").encode(
     ChatroomCursor(activity_at=OLDER_ROOM.created_at, id=OLDER_ROOM.id)
 )
+SEARCH_HIT = SearchHitOut(
+    kind="message",
+    chatroom_id=uuid.UUID(f.ROOM_ID),
+    chatroom_name=f.ROOM_NAME,
+    message_id=uuid.UUID(f.PROMPT_ID),
+    role="user",
+    at=_at(f.PROMPTED_AT),
+    snippet="Plan a three-day trip to <mark>Goa</mark> in December, with one day away from "
+    "the beaches.",
+)
+ROOM_HIT = SearchHitOut(
+    kind="chatroom",
+    chatroom_id=uuid.UUID(f.ROOM_ID),
+    chatroom_name=f.ROOM_NAME,
+    message_id=None,
+    role=None,
+    at=_at(f.ROOM_CREATED_AT),
+    snippet="Trip to <mark>Goa</mark>",
+)
+SEARCH_CURSOR = SearchCursors(b"an example key, not a server's").encode(
+    SearchCursor(at=ROOM_HIT.at, id=ROOM_HIT.chatroom_id)
+)
 CODE_SENT = OtpOut(expires_in=300, otp=f.OTP)
 SESSION = SessionOut(access_token=f.ACCESS_TOKEN, token_type="bearer", expires_in=3600, user=USER)
 USAGE = UsageOut(
@@ -187,6 +211,8 @@ SHAPES: tuple[msgspec.Struct, ...] = (
     ReceivedOut(received=True),
     HealthOut(status="ok", checks={"database": "ok", "redis": "ok"}),
     PageMeta(next_cursor=ROOM_CURSOR),
+    SEARCH_HIT,
+    ExportOut(chatroom=ROOM, exported_at=_at(f.REPLIED_AT), messages=[PROMPT, REPLY]),
     VALIDATION_ERROR,
     ErrorEnvelope(error=VALIDATION_ERROR),
 )
@@ -194,6 +220,9 @@ SHAPES: tuple[msgspec.Struct, ...] = (
 PAGES: Mapping[str, PageEnvelope[Any]] = {
     "ChatroomPage": PageEnvelope(data=[ROOM], meta=PageMeta(next_cursor=ROOM_CURSOR)),
     "MessagePage": PageEnvelope(data=[PROMPT, REPLY], meta=PageMeta(next_cursor=None)),
+    "SearchHitPage": PageEnvelope(
+        data=[SEARCH_HIT, ROOM_HIT], meta=PageMeta(next_cursor=SEARCH_CURSOR)
+    ),
 }
 # Answers of operations that differ from their shape's example.
 ANSWERS: Mapping[str, msgspec.Struct] = {
@@ -257,6 +286,8 @@ PARAMETERS: Mapping[str, Any] = {
     "limit": 20,
     "cursor": ROOM_CURSOR,
     "before": f.PROMPT_ID,
+    "q": "goa",
+    "format": "markdown",
     # The pending reply's message.created, in the stream above.
     "Last-Event-ID": _event_id(f.PROMPTED_AT, 1),
     "stripe-signature": (
@@ -308,6 +339,15 @@ def event_stream() -> str:
     titled = msgspec.structs.replace(ROOM, named_by_user=False, updated_at=titled_at)
     frames.append(f"id: {micros(titled_at)}\nevent: room.renamed\ndata: {_line(titled)}\n")
     return "\n".join(frames) + "\n"
+
+
+def export_markdown() -> str:
+    """The Markdown export of the room of the story."""
+    return example_markdown(
+        ROOM.name,
+        [(m.role, m.created_at, m.content) for m in (PROMPT, REPLY)],
+        exported_at=_at(f.REPLIED_AT),
+    )
 
 
 def _line(value: Any) -> str:

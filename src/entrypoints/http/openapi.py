@@ -24,6 +24,7 @@ from litestar.openapi.spec import (
     OpenAPI,
     OpenAPIFormat,
     OpenAPIHeader,
+    OpenAPIMediaType,
     OpenAPIResponse,
     OpenAPIType,
     Operation,
@@ -118,7 +119,7 @@ def polished(app: Litestar) -> Litestar:
     return app
 
 
-_GENERIC = re.compile(r"^(Envelope|PageEnvelope)_entrypoints\.http\.schemas\.(\w+)_$")
+_GENERIC = re.compile(r"^(Envelope|PageEnvelope)_entrypoints\.http\.\w+\.(\w+)_$")
 
 
 def _clean_name(name: str) -> str:
@@ -129,7 +130,36 @@ def _clean_name(name: str) -> str:
     return f"{inner}Envelope" if wrapper == "Envelope" else f"{inner.removesuffix('Out')}Page"
 
 
+# Downloads: their answer is a file in more than one media type, of which
+# Litestar documents the first (the JSON form's schema); the others here.
+DOWNLOADS: dict[str, dict[str, str]] = {
+    "/chatroom/{room_id}/export": {
+        "text/markdown": "the conversation as a Markdown document (UTF-8)",
+    },
+}
+_DISPOSITION = '`attachment; filename="..."`: a safe file name from the room\'s name and id'
+
+
+def _document_downloads(document: OpenAPI) -> None:
+    for path, media_types in DOWNLOADS.items():
+        item = (document.paths or {}).get(path)
+        answer = (item.get.responses or {}).get("200") if item and item.get else None
+        if not isinstance(answer, OpenAPIResponse):
+            continue
+        content = dict(answer.content or {})
+        for media_type, description in media_types.items():
+            content[media_type] = OpenAPIMediaType(
+                schema=Schema(type=OpenAPIType.STRING, description=description)
+            )
+        answer.content = content
+        answer.headers = {
+            **(answer.headers or {}),
+            "Content-Disposition": _header(_DISPOSITION, required=True),
+        }
+
+
 def polish(document: OpenAPI) -> OpenAPI:
+    _document_downloads(document)
     schemas = document.components.schemas or {}
     renames = {name: _clean_name(name) for name in schemas}
     document.components.schemas = {renames[name]: schema for name, schema in schemas.items()}

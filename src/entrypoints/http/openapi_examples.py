@@ -29,7 +29,7 @@ from litestar.openapi.spec import (
 )
 from litestar.openapi.spec.base import BaseSchemaObject
 
-from entrypoints.http import bodies, schemas, usage_schemas
+from entrypoints.http import bodies, schemas, search_schemas, usage_schemas
 from entrypoints.http.error_examples import error_example
 from entrypoints.http.examples import (
     PARAMETERS,
@@ -37,6 +37,7 @@ from entrypoints.http.examples import (
     answer_of,
     event_stream,
     example_of,
+    export_markdown,
 )
 from gemini_core.services.billing import HANDLED_EVENTS
 
@@ -61,7 +62,7 @@ class Verbatim(BaseSchemaObject):
 
 _SHAPES = {
     name: value
-    for module in (bodies, schemas, usage_schemas)
+    for module in (bodies, schemas, search_schemas, usage_schemas)
     for name, value in vars(module).items()
     if isinstance(value, type)
     and issubclass(value, msgspec.Struct)
@@ -134,6 +135,8 @@ def _annotate_operation(label: str, operation: Operation) -> None:
                 example = error_example(label, int(status))
             elif media_type == "text/event-stream":
                 example = event_stream()
+            elif media_type == "text/markdown":
+                example = export_markdown()
             else:
                 example = answer_of(label) or _example_of_schema(media.schema)
             media.example = None if example is None else Verbatim(example)

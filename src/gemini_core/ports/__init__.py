@@ -46,6 +46,7 @@ from gemini_core.ports.chat import (
 )
 from gemini_core.ports.common import Clock, HealthCheck, Lease, UnitOfWork, UnitOfWorkFactory
 from gemini_core.ports.quota import DailyUsageRepository
+from gemini_core.ports.search import SearchCursor, SearchKind, SearchMatch, SearchRepository
 from gemini_core.ports.streams import StreamSlots
 from gemini_core.ports.workers import WorkerInfo, WorkerRegistry
 
@@ -83,6 +84,10 @@ __all__ = [
     "RateLimiter",
     "ReplyCancellations",
     "ReplyQueue",
+    "SearchCursor",
+    "SearchKind",
+    "SearchMatch",
+    "SearchRepository",
     "StreamSlots",
     "SubscriptionRepository",
     "SubscriptionSnapshot",

@@ -103,6 +103,14 @@ class MessageRepository(Protocol):
         leaving out reply versions a newer one superseded."""
         ...
 
+    async def list_after(
+        self, chatroom_id: uuid.UUID, limit: int, after: uuid.UUID | None
+    ) -> list[Message]:
+        """Up to ``limit`` messages newer than ``after`` (from the first when
+        None), oldest first: the pages of a whole conversation, read one
+        short statement at a time (the export)."""
+        ...
+
     async def start_delivery(self, message_id: uuid.UUID) -> Message | None:
         """Count one delivery of a pending reply and return it; None when the
         reply is gone or already final."""

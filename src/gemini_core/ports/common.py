@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from gemini_core.ports.billing import ProcessedEventRepository, SubscriptionRepository
     from gemini_core.ports.chat import ChatroomRepository, MessageRepository
     from gemini_core.ports.quota import DailyUsageRepository
+    from gemini_core.ports.search import SearchRepository
 
 
 class Clock(Protocol):
@@ -57,6 +58,11 @@ class UnitOfWork(Protocol):
     @property
     def daily_usage(self) -> DailyUsageRepository:
         """The daily quota's count, taken and given back in this transaction."""
+        ...
+
+    @property
+    def search(self) -> SearchRepository:
+        """The full-text index of the rooms and messages, read in this transaction."""
         ...
 
     async def __aenter__(self) -> Self: ...

@@ -14,6 +14,7 @@ from adapters.sqlalchemy.repositories.billing import (
 from adapters.sqlalchemy.repositories.chatrooms import SqlChatroomRepository
 from adapters.sqlalchemy.repositories.daily_usage import SqlDailyUsageRepository
 from adapters.sqlalchemy.repositories.messages import SqlMessageRepository
+from adapters.sqlalchemy.repositories.search import SqlSearchRepository
 from adapters.sqlalchemy.repositories.users import SqlUserRepository
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "SqlDailyUsageRepository",
     "SqlMessageRepository",
     "SqlProcessedEventRepository",
+    "SqlSearchRepository",
     "SqlSubscriptionRepository",
     "SqlUserRepository",
 ]

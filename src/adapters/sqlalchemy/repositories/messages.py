@@ -27,6 +27,13 @@ _PAGE = (
     .limit(sa.bindparam("limit"))
 )
 _PAGE_BEFORE = _PAGE.where(messages.c.id < sa.bindparam("before"))
+_FORWARD = (
+    messages.select()
+    .where(messages.c.chatroom_id == sa.bindparam("chatroom_id"))
+    .order_by(messages.c.id)
+    .limit(sa.bindparam("limit"))
+)
+_FORWARD_AFTER = _FORWARD.where(messages.c.id > sa.bindparam("after"))
 _PENDING = sa.and_(
     messages.c.id == sa.bindparam("message_id"),
     messages.c.status == MessageStatus.PENDING.value,
@@ -128,6 +135,13 @@ class SqlMessageRepository:
     ) -> list[Message]:
         params = {"chatroom_id": chatroom_id, "limit": limit, "before": before}
         stmt = _PAGE if before is None else _PAGE_BEFORE
+        return [_message(row._mapping) for row in await self._conn.execute(stmt, params)]
+
+    async def list_after(
+        self, chatroom_id: uuid.UUID, limit: int, after: uuid.UUID | None
+    ) -> list[Message]:
+        params = {"chatroom_id": chatroom_id, "limit": limit, "after": after}
+        stmt = _FORWARD if after is None else _FORWARD_AFTER
         return [_message(row._mapping) for row in await self._conn.execute(stmt, params)]
 
     async def start_delivery(self, message_id: uuid.UUID) -> Message | None:
