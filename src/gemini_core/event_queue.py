@@ -14,7 +14,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 
 from gemini_core.errors import EventStreamLost
-from gemini_core.ports.chat import MessageEvent
+from gemini_core.ports.events import MessageEvent
 
 
 class QueuedEventStream:

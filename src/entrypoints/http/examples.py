@@ -18,6 +18,13 @@ import msgspec
 
 from entrypoints.http import fields as f
 from entrypoints.http import messages
+from entrypoints.http.billing_schemas import (
+    BillingOut,
+    CheckoutOut,
+    PortalOut,
+    ReceivedOut,
+    SubscriptionStatusOut,
+)
 from entrypoints.http.bodies import (
     ChangePasswordIn,
     ChatroomChangeIn,
@@ -32,11 +39,9 @@ from entrypoints.http.bodies import (
 from entrypoints.http.cursors import ChatroomCursors, SearchCursors
 from entrypoints.http.export_format import example_markdown
 from entrypoints.http.schemas import (
-    BillingOut,
     ChatroomData,
     ChatroomDetailData,
     ChatroomOut,
-    CheckoutOut,
     DoneOut,
     Envelope,
     ErrorBody,
@@ -47,12 +52,9 @@ from entrypoints.http.schemas import (
     OtpOut,
     PageEnvelope,
     PageMeta,
-    PortalOut,
     PromptData,
-    ReceivedOut,
     SessionOut,
     SignupOut,
-    SubscriptionStatusOut,
     UserData,
     UserOut,
 )

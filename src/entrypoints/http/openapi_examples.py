@@ -29,7 +29,7 @@ from litestar.openapi.spec import (
 )
 from litestar.openapi.spec.base import BaseSchemaObject
 
-from entrypoints.http import bodies, schemas, search_schemas, usage_schemas
+from entrypoints.http import billing_schemas, bodies, schemas, search_schemas, usage_schemas
 from entrypoints.http.error_examples import error_example
 from entrypoints.http.examples import (
     PARAMETERS,
@@ -62,7 +62,7 @@ class Verbatim(BaseSchemaObject):
 
 _SHAPES = {
     name: value
-    for module in (bodies, schemas, search_schemas, usage_schemas)
+    for module in (bodies, schemas, billing_schemas, search_schemas, usage_schemas)
     for name, value in vars(module).items()
     if isinstance(value, type)
     and issubclass(value, msgspec.Struct)

@@ -26,25 +26,23 @@ from gemini_core.ports.billing import (
 )
 from gemini_core.ports.cancellation import ReplyCancellations
 from gemini_core.ports.chat import (
-    ChatModel,
     ChatroomCursor,
     ChatroomListCache,
     ChatroomPage,
     ChatroomRepository,
-    DeltaSink,
+    MessageRepository,
+    ReplyQueue,
+)
+from gemini_core.ports.common import Clock, HealthCheck, Lease, UnitOfWork, UnitOfWorkFactory
+from gemini_core.ports.events import (
     EventBus,
     EventPublisher,
     EventStream,
     EventSubscriber,
     MessageEvent,
     MessageEventType,
-    MessageRepository,
-    ModelReply,
-    ModelRequest,
-    ModelTurn,
-    ReplyQueue,
 )
-from gemini_core.ports.common import Clock, HealthCheck, Lease, UnitOfWork, UnitOfWorkFactory
+from gemini_core.ports.model import ChatModel, DeltaSink, ModelReply, ModelRequest, ModelTurn
 from gemini_core.ports.quota import DailyUsageRepository
 from gemini_core.ports.search import SearchCursor, SearchKind, SearchMatch, SearchRepository
 from gemini_core.ports.streams import StreamSlots

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Collection, Sequence
+from collections.abc import Collection
 from datetime import date, datetime
-from typing import Literal, Protocol
+from typing import Protocol
 
 import msgspec
 
-from gemini_core.model import Chatroom, Message, MessageStatus, Role
+from gemini_core.model import Chatroom, Message, MessageStatus
 
 
 class ChatroomCursor(msgspec.Struct, frozen=True):
@@ -218,131 +218,3 @@ class ReplyQueue(Protocol):
         (lost with a Redis restart, or never enqueued); raises when the
         queue cannot tell."""
         ...
-
-
-class ModelTurn(msgspec.Struct, frozen=True):
-    """One message of the conversation as the model sees it."""
-
-    role: Role
-    text: str
-
-
-class ModelRequest(msgspec.Struct, frozen=True):
-    """What the model is asked: alternating user and model turns, oldest
-    first and ending with the prompt to answer, plus an optional system
-    instruction and the model to ask."""
-
-    turns: list[ModelTurn]
-    system_instruction: str | None = None
-    task: Literal["reply", "title"] = "reply"
-    """``title``: the last turn asks for a short title of the conversation."""
-    model: str | None = None
-    """The model to ask (the user's tier's); None: the adapter's default."""
-
-
-class ModelReply(msgspec.Struct, frozen=True):
-    """The model's whole answer, with why it stopped, the tokens it counted
-    when the model reports them (the prompt's, the answer's, the thinking's,
-    and their total as the model counts it), and which model answered."""
-
-    text: str
-    finish_reason: str | None = None
-    prompt_tokens: int | None = None
-    output_tokens: int | None = None
-    thinking_tokens: int | None = None
-    total_tokens: int | None = None
-    model: str | None = None
-
-    @property
-    def tokens(self) -> int | None:
-        """What the answer cost in all: the model's total, else the sum of
-        the counts it gave; None when it gave none."""
-        if self.total_tokens is not None:
-            return self.total_tokens
-        parts = [self.prompt_tokens, self.output_tokens, self.thinking_tokens]
-        known = [count for count in parts if count is not None]
-        return sum(known) if known else None
-
-
-DeltaSink = Callable[[str], Awaitable[None]]
-
-
-class ChatModel(Protocol):
-    """The language model that writes the replies (Gemini, or any other)."""
-
-    async def generate(self, request: ModelRequest, on_delta: DeltaSink) -> ModelReply:
-        """Answer the conversation, passing partial text to ``on_delta`` as
-        it arrives. Raises ``ModelError`` (or ``ModelRefused``)."""
-        ...
-
-
-MessageEventType = Literal[
-    "message.created",
-    "message.delta",
-    "message.completed",
-    "message.failed",
-    "message.cancelled",
-    "room.renamed",
-]
-"""Every kind of live event: a new message, a chunk of a reply's text, a
-reply's final state (the message carries it; ``message.cancelled`` is a reply
-stopped by its user, with the text written so far), and a room's new name
-(the room does)."""
-
-
-class MessageEvent(msgspec.Struct, frozen=True, kw_only=True):
-    """A live event of a chatroom; ``message`` is set on message events but
-    deltas, which carry the new chunk in ``text`` and when it was made in
-    ``at``; ``room.renamed`` carries the room as stored in ``room`` and no
-    message id."""
-
-    type: MessageEventType
-    chatroom_id: uuid.UUID
-    message_id: uuid.UUID | None = None
-    message: Message | None = None
-    text: str | None = None
-    at: datetime | None = None
-    room: Chatroom | None = None
-
-
-class EventPublisher(Protocol):
-    """The sending end of live message events."""
-
-    async def publish(self, event: MessageEvent) -> None:
-        """Best effort: a lost live event is recovered by polling."""
-        ...
-
-    async def publish_all(self, events: Sequence[MessageEvent]) -> None:
-        """``publish`` each of ``events``, in order, at once (one round trip
-        where the adapter can); best effort like ``publish``."""
-        ...
-
-
-class EventStream(Protocol):
-    """One subscription to a chatroom's live events, in publishing order.
-    Events are never silently skipped: a stream that cannot deliver them all
-    (it fell its adapter's queue behind, or the subscription broke) is lost."""
-
-    async def next(self, wait_seconds: float) -> MessageEvent | None:
-        """The next event, or None when ``wait_seconds`` pass without one;
-        ``EventStreamLost`` once the stream is lost (the events it missed
-        are in the database)."""
-        ...
-
-    async def close(self) -> None:
-        """End the subscription and free what it holds; safe to call twice,
-        and ``next`` returns None afterwards."""
-        ...
-
-
-class EventSubscriber(Protocol):
-    """The listening end of live message events, per chatroom."""
-
-    async def subscribe(self, chatroom_id: uuid.UUID) -> EventStream:
-        """Start listening; events published after this returns are seen."""
-        ...
-
-
-class EventBus(EventPublisher, EventSubscriber, Protocol):
-    """Both ends of live events: one adapter serves both, so what one process
-    publishes its subscribers (and other processes') see."""

@@ -12,9 +12,10 @@ from litestar.response import Redirect
 
 from entrypoints.http import messages
 from entrypoints.http.auth import current_user
+from entrypoints.http.billing_schemas import CheckoutOut, PortalOut, ReceivedOut
 from entrypoints.http.limits import STRIPE_WEBHOOK_MAX_BODY
 from entrypoints.http.openapi import errors
-from entrypoints.http.schemas import CheckoutOut, DoneOut, Envelope, PortalOut, ReceivedOut, ok
+from entrypoints.http.schemas import DoneOut, Envelope, ok
 from gemini_core.model import User
 from gemini_core.services import BillingService
 

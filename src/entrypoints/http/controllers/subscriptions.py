@@ -6,8 +6,9 @@ from litestar import Controller, get
 from litestar.di import Provide
 
 from entrypoints.http.auth import current_user
+from entrypoints.http.billing_schemas import BillingOut, SubscriptionStatusOut
 from entrypoints.http.openapi import errors
-from entrypoints.http.schemas import BillingOut, Envelope, SubscriptionStatusOut, ok
+from entrypoints.http.schemas import Envelope, ok
 from entrypoints.http.usage_schemas import UsageOut
 from gemini_core.model import User
 from gemini_core.services import BillingService, QuotaService, TierService
