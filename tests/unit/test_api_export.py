@@ -7,11 +7,12 @@ import asyncio
 import tracemalloc
 import uuid
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import msgspec
 
+from entrypoints.http.export_format import markdown_chunks
 from entrypoints.http.schemas import MessageOut
 from entrypoints.http.search_schemas import ExportOut
 from gemini_core.ids import new_id
@@ -249,3 +250,36 @@ async def test_a_big_room_streams_in_many_chunks_read_page_by_page(client: ApiCl
 async def _pages(export: ConversationExport, room: Chatroom) -> AsyncIterator[int]:
     async for page in export.pages(room):
         yield len(page)
+
+
+async def test_markdown_names_earlier_versions_and_edited_prompts() -> None:
+    at = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
+    later = at + timedelta(minutes=5)
+    room = Chatroom(id=new_id(), user_id=new_id(), name="Roads", created_at=at, updated_at=at)
+
+    def message(role: Role, text: str, **extra: Any) -> Message:
+        return Message(
+            id=new_id(),
+            chatroom_id=room.id,
+            user_id=room.user_id,
+            role=role,
+            content=text,
+            status=MessageStatus.COMPLETED,
+            created_at=at,
+            **extra,
+        )
+
+    async def pages() -> AsyncIterator[list[Message]]:
+        yield [
+            message(Role.USER, "roads?", edited_at=later),
+            message(Role.MODEL, "first answer", superseded_at=later),
+            message(Role.MODEL, "second answer"),
+        ]
+
+    text = b"".join([chunk async for chunk in markdown_chunks(room, later, pages())]).decode()
+    assert "### You (edited 2026-12-01 09:35:00 UTC), 2026-12-01 09:30:00 UTC" in text
+    assert (
+        "### Model (an earlier version, replaced 2026-12-01 09:35:00 UTC), "
+        "2026-12-01 09:30:00 UTC\n\nfirst answer"
+    ) in text
+    assert "### Model, 2026-12-01 09:30:00 UTC\n\nsecond answer" in text

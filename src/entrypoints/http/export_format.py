@@ -73,6 +73,10 @@ def _message_markdown(message: Message) -> str:
         text = (text + "\n\n" if text else "") + f"*(the reply failed: {message.error or ''})*"
     elif message.status is MessageStatus.CANCELLED:
         text = (text + "\n\n" if text else "") + "*(the reply was cancelled)*"
+    if message.superseded_at is not None:
+        who += f" (an earlier version, replaced {_when(message.superseded_at)})"
+    if message.edited_at is not None:
+        who += f" (edited {_when(message.edited_at)})"
     return f"### {who}, {_when(message.created_at)}\n\n{text}\n\n"
 
 
