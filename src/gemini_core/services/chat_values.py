@@ -47,17 +47,23 @@ def prompt_and_reply(
         created_at=now,
         completed_at=now,
     )
-    reply = Message(
+    return prompt, pending_reply(prompt, now)
+
+
+def pending_reply(prompt: Message, now: datetime, model: str | None = None) -> Message:
+    """A new pending reply to ``prompt`` (of its room and user), to be
+    written by ``model`` (None: the default one)."""
+    return Message(
         id=new_id(),
-        chatroom_id=room_id,
-        user_id=user_id,
+        chatroom_id=prompt.chatroom_id,
+        user_id=prompt.user_id,
         role=Role.MODEL,
         content="",
         status=MessageStatus.PENDING,
         created_at=now,
         reply_to=prompt.id,
+        model=model,
     )
-    return prompt, reply
 
 
 def room_instruction(text: str | None) -> str | None:

@@ -23,8 +23,7 @@ from gemini_core.errors import (
     ReplyPending,
     ValidationFailed,
 )
-from gemini_core.ids import new_id
-from gemini_core.model import Message, MessageStatus, Quota, Role, Tier
+from gemini_core.model import Message, Quota, Role, Tier
 from gemini_core.model.chat import CONTENT_MAX
 from gemini_core.ports import (
     ChatroomListCache,
@@ -35,7 +34,7 @@ from gemini_core.ports import (
     UnitOfWork,
     UnitOfWorkFactory,
 )
-from gemini_core.services.chat_values import PromptAccepted
+from gemini_core.services.chat_values import PromptAccepted, pending_reply
 from gemini_core.services.quota import QuotaService
 from gemini_core.services.reply_failer import ReplyFailer
 from gemini_core.text import check_text
@@ -166,17 +165,8 @@ class ReplyVersions:
             prompt = await prompt_of(uow, now)
             if await uow.messages.supersede_current(prompt.id, now) is None:
                 raise ReplyPending()
-            reply = Message(
-                id=new_id(),
-                chatroom_id=room_id,
-                user_id=user_id,
-                role=Role.MODEL,
-                content="",
-                status=MessageStatus.PENDING,
-                created_at=now,
-                reply_to=prompt.id,
-                model=self._reply_models.get(quota.tier) if quota.tier is not None else None,
-            )
+            model = self._reply_models.get(quota.tier) if quota.tier is not None else None
+            reply = pending_reply(prompt, now, model)
             await uow.messages.add(reply)
             await uow.commit()
         return prompt, reply, quota
