@@ -37,3 +37,6 @@ def test_the_tour_logs_in_with_the_real_code_and_gets_an_answer(tmp_path: Path) 
     assert "ratelimit-limit: 5" in out and "ratelimit-remaining: 4" in out, result.stdout
     assert "gemini_api_key" in out  # the offline model's answer
     assert "'used_today': 1" in out and "'daily_limit': 5" in out, result.stdout
+    assert "\npending\n" in out, "the new version, asked again"
+    assert "<mark>rome</mark>" in out, "the search hit"
+    assert "# trip to rome\n" in out, "the export's head"
