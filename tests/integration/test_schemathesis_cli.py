@@ -40,6 +40,7 @@ UNGUESSABLE = [
     "POST /auth/reset-password",
     "POST /auth/change-password",
     "GET /chatroom",
+    "GET /search",
     "POST /webhook/stripe",
 ]
 

@@ -296,6 +296,11 @@ PARAMETERS: Mapping[str, Any] = {
         "t=1736934600,v1=5257a869e7ecebeda32affa62cdca3fa51cad7e77a0e56ff536d0ce8e108d8bd"
     ),
 }
+# Parameters whose example differs on one operation: a search page's cursor
+# is a search cursor (a chatroom list's is refused there, and the other way).
+OPERATION_PARAMETERS: Mapping[str, Mapping[str, Any]] = {
+    "GET /search": {"cursor": SEARCH_CURSOR},
+}
 # What Stripe posts to the webhook when Asha has paid (the fields this
 # server reads; Stripe sends more).
 STRIPE_EVENT: Mapping[str, Any] = {

@@ -32,6 +32,7 @@ from litestar.openapi.spec.base import BaseSchemaObject
 from entrypoints.http import billing_schemas, bodies, schemas, search_schemas, usage_schemas
 from entrypoints.http.error_examples import error_example
 from entrypoints.http.examples import (
+    OPERATION_PARAMETERS,
     PARAMETERS,
     STRIPE_EVENT,
     answer_of,
@@ -142,7 +143,8 @@ def _annotate_operation(label: str, operation: Operation) -> None:
             media.example = None if example is None else Verbatim(example)
     for parameter in operation.parameters or []:
         if isinstance(parameter, Parameter) and parameter.name in PARAMETERS:
-            parameter.example = PARAMETERS[parameter.name]
+            special = OPERATION_PARAMETERS.get(label, {})
+            parameter.example = special.get(parameter.name, PARAMETERS[parameter.name])
             described = _ID_WORDS.get(parameter.name)
             if described is not None:
                 parameter.description = parameter.description or described
