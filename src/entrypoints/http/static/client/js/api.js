@@ -135,6 +135,9 @@ export const api = {
     return call("GET", `${room(id)}/messages?${query}`);
   },
   send: (id, content) => call("POST", `${room(id)}/message`, { content }),
+  cancel: (id, replyId) => call("POST", `${room(id)}/message/${encodeURIComponent(replyId)}/cancel`),
+  regenerate: (id, replyId) =>
+    call("POST", `${room(id)}/message/${encodeURIComponent(replyId)}/regenerate`),
   eventsUrl: (id) => `${room(id)}/events`,
   subscription: () => call("GET", "/subscription/status"),
   checkout: () => call("POST", "/subscribe/pro"),

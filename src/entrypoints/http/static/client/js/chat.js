@@ -16,7 +16,7 @@ const STREAM_TEXT = {
   closed: "Not live",
 };
 
-function quotaOfRefusal(error) {
+export function quotaOfRefusal(error) {
   const details = error.details ?? {};
   const fromHeaders = rateLimitOf(error.headers);
   const resetsAt = details.resets_at ? new Date(details.resets_at) : fromHeaders?.resetsAt;

@@ -5,6 +5,7 @@ import { api, endSession, hasSession, onSessionEnded } from "./api.js";
 import { LoginView } from "./auth.js";
 import { ChatView } from "./chat.js";
 import { Plan } from "./plan.js";
+import { ReplyActions } from "./reply_actions.js";
 import { RoomActions, announce } from "./room_actions.js";
 import { RoomList } from "./rooms.js";
 import { byId, messageOf, notify } from "./ui.js";
@@ -26,6 +27,7 @@ const rooms = new RoomList({
     chat.open(room);
   },
 });
+new ReplyActions(chat);
 new RoomActions({
   chat,
   rooms,

@@ -20,11 +20,34 @@ export class MessageLog {
   constructor(list) {
     this.list = list;
     this.entries = new Map();
+    this.latestId = null;
   }
 
   clear() {
     this.entries.clear();
+    this.latestId = null;
     this.list.replaceChildren();
+  }
+
+  // A reply replaced by a new version: the server's history leaves it out.
+  remove(id) {
+    const entry = this.entries.get(id);
+    if (!entry) return;
+    this.entries.delete(id);
+    entry.item.remove();
+    this.markLatest();
+  }
+
+  // Only the room's last reply can be asked again: when it changes, the
+  // old one loses its button and the new one gets it.
+  markLatest() {
+    const last = [...this.list.querySelectorAll("li.model")].pop();
+    const id = last?.dataset.id ?? null;
+    if (id === this.latestId) return;
+    const before = this.entries.get(this.latestId);
+    this.latestId = id;
+    if (before) this.render(before);
+    if (id) this.render(this.entries.get(id));
   }
 
   pending() {
@@ -46,6 +69,7 @@ export class MessageLog {
     if (!message.created_at) merged.created_at = current.created_at;
     entry.message = merged;
     this.render(entry);
+    this.markLatest();
   }
 
   // A `message.delta`: the next piece of a pending reply's text.
@@ -68,6 +92,7 @@ export class MessageLog {
     const after = [...this.list.children].find((item) => item.dataset.order > key);
     this.list.insertBefore(entry.item, after ?? null);
     this.render(entry);
+    this.markLatest();
   }
 
   render(entry) {
@@ -92,6 +117,18 @@ export class MessageLog {
     } else if (message.status === "cancelled") {
       state = element("p", { class: "state" }, "Stopped.");
     }
-    item.replaceChildren(...[header, body, state].filter(Boolean));
+    item.replaceChildren(...[header, body, state, this.action(message)].filter(Boolean));
+  }
+
+  // Stop a reply being written; ask the room's last reply again once final
+  // (reply_actions.js does what the buttons say).
+  action(message) {
+    if (message.role !== "model") return null;
+    let action = null;
+    if (message.status === "pending") action = ["stop", "Stop"];
+    else if (message.id === this.latestId) action = ["regenerate", "Ask again"];
+    if (!action) return null;
+    const [name, label] = action;
+    return element("button", { type: "button", class: "quiet reply-action", "data-action": name, "data-id": message.id }, label);
   }
 }

@@ -1,0 +1,110 @@
+"""Stop and ask again from the chat client, in a real browser against
+`gemini-clone serve` with a slow loopback Gemini: Stop ends a reply being
+written and keeps its text, Ask again replaces the room's last reply with a
+new version, and only that reply offers it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.common.by import By
+
+from tests.support.browser import ARTIFACTS, chromium, console_errors
+from tests.support.client_page import ClientPage
+from tests.support.gemini_standin import GeminiStandIn, running_standin
+from tests.support.processes import cli_env, serving_cli
+from tests.support.server import free_port
+
+LONG_ANSWER = " ".join(f"word{i}" for i in range(40))
+
+
+@pytest.fixture
+def standin() -> Iterator[tuple[str, GeminiStandIn]]:
+    # 40 chunks over 40 s: a reply still being written when Stop is pressed.
+    with running_standin(latency=40.0, chunks=40, answer=LONG_ANSWER) as running:
+        yield running
+
+
+@pytest.fixture
+def served(tmp_path: Path, standin: tuple[str, GeminiStandIn]) -> Iterator[str]:
+    base, _ = standin
+    port = free_port()
+    env = cli_env(DATA_DIR=str(tmp_path / "data"), GEMINI_API_KEY="test-key", GEMINI_API_BASE=base)
+    with serving_cli(env, port):
+        yield f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture
+def driver(tmp_path: Path) -> Iterator[webdriver.Chrome]:
+    with chromium(tmp_path / "profile", window="1280,860") as browser:
+        yield browser
+
+
+def actions_of(page: ClientPage) -> list[tuple[str, str | None]]:
+    """Each reply's button, as (reply id, action or None)."""
+    shown = []
+    for reply in page.replies():
+        buttons = reply.find_elements(By.CSS_SELECTOR, "button.reply-action")
+        action = buttons[0].get_attribute("data-action") if buttons else None
+        shown.append((str(reply.get_attribute("data-id")), action))
+    return shown
+
+
+def test_stop_a_reply_then_ask_again(
+    served: str, standin: tuple[str, GeminiStandIn], driver: webdriver.Chrome
+) -> None:
+    _, gemini = standin
+    page = ClientPage(driver, served, ARTIFACTS / "client")
+    page.open()
+    page.log_in_with_code("+919876543210")
+    page.create_room("Stories")
+    page.until(lambda: page.stream_state() == "live", "the room's stream to be live")
+    page.send("Tell me a long story")
+
+    page.until(
+        lambda: page.replies() and int(page.replies()[0].get_attribute("data-deltas") or 0) >= 2,
+        "the reply to start arriving",
+    )
+    reply = page.replies()[0]
+    assert actions_of(page) == [(reply.get_attribute("data-id"), "stop")]
+    reply.find_element(By.CSS_SELECTOR, "button[data-action=stop]").click()
+    page.until(lambda: page.replies()[0].get_attribute("data-status") == "cancelled", "the stop")
+    stopped = page.replies()[0]
+    text = stopped.find_element(By.CSS_SELECTOR, ".text").text
+    assert text and LONG_ANSWER.startswith(text) and text != LONG_ANSWER
+    assert stopped.find_element(By.CSS_SELECTOR, ".state").text == "Stopped."
+    first_id = str(stopped.get_attribute("data-id"))
+    page.shot("reply-stopped")
+
+    # The stopped reply is the room's last: it may be asked again.
+    page.until(lambda: actions_of(page) == [(first_id, "regenerate")], "Ask again on it")
+    gemini.latency, gemini.answer = 0.2, "A short story."
+    page.find("button[data-action=regenerate]").click()
+    page.until(
+        lambda: (
+            len(page.replies()) == 1
+            and page.replies()[0].get_attribute("data-id") != first_id
+            and page.replies()[0].get_attribute("data-status") == "completed"
+        ),
+        "the new version to replace the stopped one",
+    )
+    assert page.replies()[0].find_element(By.CSS_SELECTOR, ".text").text == "A short story."
+    assert page.text("#quota-line").startswith("3 of 5 prompts left today")
+
+    # A second prompt: only its reply offers Ask again.
+    page.find("#prompt").click()
+    page.send("And another")
+    page.until(
+        lambda: (
+            len(page.replies()) == 2
+            and page.replies()[1].get_attribute("data-status") == "completed"
+        ),
+        "the second reply",
+    )
+    (old, _), (new, _) = actions_of(page)
+    assert actions_of(page) == [(old, None), (new, "regenerate")]
+    page.shot("reply-asked-again")
+    assert console_errors(driver.get_log("browser"), ()) == []
