@@ -36,13 +36,20 @@ FLAGS = [
 
 
 @contextmanager
-def chromium(profile: Path, window: str = "1280,2400") -> Iterator[webdriver.Chrome]:
+def chromium(
+    profile: Path, window: str = "1280,2400", downloads: Path | None = None
+) -> Iterator[webdriver.Chrome]:
+    """Headless Chromium; files the page saves go to ``downloads`` when given."""
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for flag in [*FLAGS, f"--window-size={window}", f"--user-data-dir={profile}"]:
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
     driver = webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
+    if downloads is not None:
+        driver.execute_cdp_cmd(
+            "Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)}
+        )
     try:
         yield driver
     finally:

@@ -69,9 +69,30 @@ export async function call(method, path, body = undefined) {
   if (response.ok && (payload === null || payload.success !== false)) {
     return { data: payload?.data ?? null, meta: payload?.meta ?? null, headers: response.headers };
   }
+  throw refused(response, payload, sentToken);
+}
+
+// The error of a refused request; a refused token also ends the session.
+function refused(response, payload, sentToken) {
   const error = toError(response, payload);
   if (response.status === 401 && sentToken && sentToken === token) sessionWasRefused(error);
-  throw error;
+  return error;
+}
+
+// A file the server sends as an attachment (an export), fetched with the
+// bearer token: { blob, filename }. Failures as call's.
+export async function download(path) {
+  const sentToken = token;
+  let response;
+  try {
+    response = await fetch(path, { headers: sentToken ? { Authorization: `Bearer ${sentToken}` } : {} });
+  } catch {
+    throw new ApiError(0, "network_error", UNREACHABLE);
+  }
+  if (!response.ok) throw refused(response, await readJson(response), sentToken);
+  const disposition = response.headers.get("Content-Disposition") ?? "";
+  const filename = /filename="([^"]+)"/.exec(disposition)?.[1] ?? "chat.md";
+  return { blob: await response.blob(), filename };
 }
 
 async function readJson(response) {
@@ -139,6 +160,8 @@ export const api = {
   regenerate: (id, replyId) =>
     call("POST", `${room(id)}/message/${encodeURIComponent(replyId)}/regenerate`),
   eventsUrl: (id) => `${room(id)}/events`,
+  exportPath: (id, format = "markdown") => `${room(id)}/export?format=${format}`,
+  search: (q, limit = 20) => call("GET", `/search?${new URLSearchParams({ q, limit: String(limit) })}`),
   subscription: () => call("GET", "/subscription/status"),
   checkout: () => call("POST", "/subscribe/pro"),
   portal: () => call("POST", "/subscribe/portal"),

@@ -8,6 +8,7 @@ import { Plan } from "./plan.js";
 import { ReplyActions } from "./reply_actions.js";
 import { RoomActions, announce } from "./room_actions.js";
 import { RoomList } from "./rooms.js";
+import { Search } from "./search.js";
 import { byId, messageOf, notify } from "./ui.js";
 
 function showView(view) {
@@ -28,6 +29,12 @@ const rooms = new RoomList({
   },
 });
 new ReplyActions(chat);
+const search = new Search({
+  onOpen: (room) => {
+    showView("chat");
+    chat.open(room);
+  },
+});
 new RoomActions({
   chat,
   rooms,
@@ -62,6 +69,7 @@ async function enter(user = null) {
 function leave(message) {
   chat.close();
   rooms.reset();
+  search.reset();
   plan.reset();
   endSession();
   login.show(message);

@@ -1,7 +1,8 @@
-// Renaming and deleting the open room, from the buttons in its header.
+// Renaming, exporting and deleting the open room, from the buttons in its
+// header.
 
-import { api } from "./api.js";
-import { byId, clearError, guarded } from "./ui.js";
+import { api, download } from "./api.js";
+import { byId, clearError, element, guarded } from "./ui.js";
 
 // Said to screen readers (the polite status region), not shown.
 export function announce(text) {
@@ -30,6 +31,22 @@ export class RoomActions {
       if (event.key === "Escape") this.keep();
     });
     byId("delete-yes").addEventListener("click", () => this.remove());
+    byId("export-room").addEventListener("click", () => this.exportRoom());
+  }
+
+  // The whole conversation as a Markdown file, saved by the browser.
+  async exportRoom() {
+    const room = this.chat.room;
+    await guarded(this.chat.panel, byId("export-room"), async () => {
+      const { blob, filename } = await download(api.exportPath(room.id));
+      const url = URL.createObjectURL(blob);
+      const link = element("a", { href: url, download: filename, hidden: true });
+      document.body.append(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 60000);
+      announce(`Saved ${filename}.`);
+    });
   }
 
   startRename() {
