@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webelement import WebElement
@@ -36,7 +37,12 @@ class ClientPage:
         return self.driver.find_elements(By.CSS_SELECTOR, css)
 
     def until(self, condition: Callable[[], Any], what: str, timeout: float = WAIT) -> Any:
-        return WebDriverWait(self.driver, timeout).until(lambda _: condition(), what)
+        # The page redraws a message in place as it changes: an element read
+        # a moment ago may be gone, and the next try reads it afresh.
+        wait = WebDriverWait(
+            self.driver, timeout, ignored_exceptions=[StaleElementReferenceException]
+        )
+        return wait.until(lambda _: condition(), what)
 
     def visible(self, css: str) -> WebElement:
         return self.until(lambda: self._shown(css), f"{css} to show")

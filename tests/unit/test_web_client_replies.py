@@ -1,7 +1,8 @@
-"""Stop and ask again from the chat client, in a real browser against
+"""Stop, ask again and edit from the chat client, in a real browser against
 `gemini-clone serve` with a slow loopback Gemini: Stop ends a reply being
 written and keeps its text, Ask again replaces the room's last reply with a
-new version, and only that reply offers it."""
+new version, Edit replaces the last prompt's text and its reply, and only
+the last reply and prompt offer them."""
 
 from __future__ import annotations
 
@@ -68,15 +69,21 @@ def test_stop_a_reply_then_ask_again(
         lambda: page.replies() and int(page.replies()[0].get_attribute("data-deltas") or 0) >= 2,
         "the reply to start arriving",
     )
-    reply = page.replies()[0]
-    assert actions_of(page) == [(reply.get_attribute("data-id"), "stop")]
-    reply.find_element(By.CSS_SELECTOR, "button[data-action=stop]").click()
+    reply_id = page.replies()[0].get_attribute("data-id")
+    page.until(lambda: actions_of(page) == [(reply_id, "stop")], "Stop on the reply")
+    page.click("#messages button[data-action=stop]")
     page.until(lambda: page.replies()[0].get_attribute("data-status") == "cancelled", "the stop")
-    stopped = page.replies()[0]
-    text = stopped.find_element(By.CSS_SELECTOR, ".text").text
+    # Read within until: the page may still be redrawing the reply.
+    text, state = page.until(
+        lambda: (
+            page.replies()[0].find_element(By.CSS_SELECTOR, ".text").text,
+            page.replies()[0].find_element(By.CSS_SELECTOR, ".state").text,
+        ),
+        "the stopped reply's text",
+    )
     assert text and LONG_ANSWER.startswith(text) and text != LONG_ANSWER
-    assert stopped.find_element(By.CSS_SELECTOR, ".state").text == "Stopped."
-    first_id = str(stopped.get_attribute("data-id"))
+    assert state == "Stopped."
+    first_id = str(reply_id)
     page.shot("reply-stopped")
 
     # The stopped reply is the room's last: it may be asked again.
@@ -91,7 +98,10 @@ def test_stop_a_reply_then_ask_again(
         ),
         "the new version to replace the stopped one",
     )
-    assert page.replies()[0].find_element(By.CSS_SELECTOR, ".text").text == "A short story."
+    page.until(
+        lambda: page.replies()[0].find_element(By.CSS_SELECTOR, ".text").text == "A short story.",
+        "the new version's text",
+    )
     assert page.text("#quota-line").startswith("3 of 5 prompts left today")
 
     # A second prompt: only its reply offers Ask again.
@@ -104,7 +114,46 @@ def test_stop_a_reply_then_ask_again(
         ),
         "the second reply",
     )
-    (old, _), (new, _) = actions_of(page)
-    assert actions_of(page) == [(old, None), (new, "regenerate")]
+    old, new = (str(r.get_attribute("data-id")) for r in page.replies())
+    page.until(
+        lambda: actions_of(page) == [(old, None), (new, "regenerate")], "Ask again on the last"
+    )
     page.shot("reply-asked-again")
+
+    # Edit: only the last prompt offers it; saving asks for a new reply.
+    def edits() -> list[int]:
+        prompts = page.all("#messages li.message.user")
+        return [len(p.find_elements(By.CSS_SELECTOR, "button[data-action=edit]")) for p in prompts]
+
+    page.until(lambda: edits() == [0, 1], "Edit on the last prompt only")
+    gemini.answer = None  # the stand-in now repeats the prompt it is asked
+    page.click("#messages li.message.user button[data-action=edit]")  # the only one
+    box = page.find("form.edit-form textarea")
+    assert page.focused_id() == box.get_attribute("id")
+    box.clear()
+    box.send_keys("And a third thing")
+    page.find("form.edit-form button[type=submit]").click()
+    page.until(
+        lambda: (
+            len(page.replies()) == 2
+            and page.replies()[1].get_attribute("data-id") != new
+            and page.replies()[1].get_attribute("data-status") == "completed"
+        ),
+        "the edited prompt's new reply",
+    )
+    page.until(
+        lambda: (
+            page.all("#messages li.message.user")[1].find_element(By.CSS_SELECTOR, ".text").text
+            == "And a third thing"
+        ),
+        "the edited prompt",
+    )
+    page.until(
+        lambda: (
+            page.replies()[1].find_element(By.CSS_SELECTOR, ".text").text
+            == "Stand-in answer to: And a third thing"
+        ),
+        "the new reply's text",
+    )
+    assert page.text("#quota-line").startswith("1 of 5 prompts left today")
     assert console_errors(driver.get_log("browser"), ()) == []

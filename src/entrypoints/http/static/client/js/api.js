@@ -157,6 +157,8 @@ export const api = {
   },
   send: (id, content) => call("POST", `${room(id)}/message`, { content }),
   cancel: (id, replyId) => call("POST", `${room(id)}/message/${encodeURIComponent(replyId)}/cancel`),
+  editPrompt: (id, promptId, content) =>
+    call("PATCH", `${room(id)}/message/${encodeURIComponent(promptId)}`, { content }),
   regenerate: (id, replyId) =>
     call("POST", `${room(id)}/message/${encodeURIComponent(replyId)}/regenerate`),
   eventsUrl: (id) => `${room(id)}/events`,

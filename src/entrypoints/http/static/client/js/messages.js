@@ -8,6 +8,20 @@ import { element, formatTime } from "./ui.js";
 const TERMINAL = new Set(["completed", "failed", "cancelled"]);
 const AUTHOR = { user: "You", model: "Model" };
 
+// The form that replaces a prompt's text while it is edited.
+function editor(message, draft) {
+  const label = `edit-${message.id}`;
+  return element(
+    "form",
+    { class: "edit-form", "data-id": message.id, novalidate: true },
+    element("label", { for: label, class: "visually-hidden" }, "Edited prompt"),
+    element("textarea", { id: label, name: "content", rows: "3", maxlength: "8000" }, draft ?? message.content),
+    element("button", { type: "submit" }, "Save and ask"),
+    element("button", { type: "button", class: "quiet", "data-action": "edit-cancel", "data-id": message.id }, "Cancel"),
+    element("p", { class: "error", role: "alert", hidden: true }),
+  );
+}
+
 function orderKey(message) {
   // UUIDv7 ids sort by time; a prompt and its reply share created_at, and
   // the prompt comes first. A message known only from its deltas goes last.
@@ -21,11 +35,13 @@ export class MessageLog {
     this.list = list;
     this.entries = new Map();
     this.latestId = null;
+    this.latestPromptId = null;
   }
 
   clear() {
     this.entries.clear();
     this.latestId = null;
+    this.latestPromptId = null;
     this.list.replaceChildren();
   }
 
@@ -38,16 +54,45 @@ export class MessageLog {
     this.markLatest();
   }
 
-  // Only the room's last reply can be asked again: when it changes, the
-  // old one loses its button and the new one gets it.
+  // Only the room's last reply can be asked again and only its prompt
+  // edited: when either changes, the old one loses its button. The last
+  // prompt is redrawn every time, as its Edit follows its reply's state.
   markLatest() {
-    const last = [...this.list.querySelectorAll("li.model")].pop();
-    const id = last?.dataset.id ?? null;
-    if (id === this.latestId) return;
-    const before = this.entries.get(this.latestId);
-    this.latestId = id;
-    if (before) this.render(before);
-    if (id) this.render(this.entries.get(id));
+    const last = (role) => [...this.list.querySelectorAll(`li.${role}`)].pop()?.dataset.id ?? null;
+    const reply = last("model");
+    const prompt = last("user");
+    const redraw = new Set([prompt]);
+    if (reply !== this.latestId) redraw.add(this.latestId).add(reply);
+    if (prompt !== this.latestPromptId) redraw.add(this.latestPromptId);
+    this.latestId = reply;
+    this.latestPromptId = prompt;
+    for (const id of redraw) {
+      const entry = this.entries.get(id);
+      // An open editor is left alone: redrawing it would drop the focus.
+      if (entry && !entry.editing) this.render(entry);
+    }
+  }
+
+  // The last prompt can be edited once its reply is final.
+  editable(message) {
+    const reply = this.entries.get(this.latestId)?.message;
+    return message.id === this.latestPromptId && (!reply || TERMINAL.has(reply.status));
+  }
+
+  // What is typed in a prompt's editor, kept across redraws.
+  keepDraft(id, text) {
+    const entry = this.entries.get(id);
+    if (entry) entry.draft = text;
+  }
+
+  // Shows (or hides) the editor in place of a prompt's text.
+  edit(id, editing) {
+    const entry = this.entries.get(id);
+    if (!entry) return null;
+    entry.editing = editing;
+    entry.draft = null;
+    this.render(entry);
+    return entry.item.querySelector("textarea");
   }
 
   pending() {
@@ -108,7 +153,7 @@ export class MessageLog {
     const header = element("p", { class: "meta" },
       element("span", { class: "author" }, AUTHOR[message.role] ?? message.role),
       time ? element("time", { datetime: message.created_at }, time) : null);
-    const body = element("div", { class: "text" }, message.content);
+    const body = entry.editing ? editor(message, entry.draft) : element("div", { class: "text" }, message.content);
     let state = null;
     if (message.status === "pending") {
       state = element("p", { class: "state" }, message.content ? "Writing…" : "Thinking…");
@@ -117,15 +162,16 @@ export class MessageLog {
     } else if (message.status === "cancelled") {
       state = element("p", { class: "state" }, "Stopped.");
     }
-    item.replaceChildren(...[header, body, state, this.action(message)].filter(Boolean));
+    const action = entry.editing ? null : this.action(message);
+    item.replaceChildren(...[header, body, state, action].filter(Boolean));
   }
 
   // Stop a reply being written; ask the room's last reply again once final
   // (reply_actions.js does what the buttons say).
   action(message) {
-    if (message.role !== "model") return null;
     let action = null;
-    if (message.status === "pending") action = ["stop", "Stop"];
+    if (message.role === "user") action = this.editable(message) ? ["edit", "Edit"] : null;
+    else if (message.status === "pending") action = ["stop", "Stop"];
     else if (message.id === this.latestId) action = ["regenerate", "Ask again"];
     if (!action) return null;
     const [name, label] = action;
