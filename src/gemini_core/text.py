@@ -38,3 +38,13 @@ def storable(text: str) -> str:
     """Text that came from outside (the model's answer) made storable on every
     backend: NUL, which PostgreSQL refuses, becomes U+FFFD."""
     return text.replace("\x00", "\ufffd")
+
+
+def clean_text(text: str, field: str, maximum: int, *, strip: bool) -> str:
+    """A room name (stripped, one line) or a prompt (as sent, tabs and line
+    breaks allowed), or ``ValidationFailed`` naming ``field``."""
+    value = text.strip() if strip else text
+    if not value.strip():
+        raise ValidationFailed.for_field(field, "must not be empty")
+    check_text(value, field, maximum=maximum, multiline=not strip)
+    return value

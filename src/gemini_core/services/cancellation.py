@@ -10,19 +10,15 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-import msgspec
-
 from gemini_core.errors import NotAReply, NotFound, ReplyFinal, ServiceUnavailable
 from gemini_core.model import Message, MessageStatus, Role
 from gemini_core.ports import (
-    Clock,
     DeltaSink,
-    EventPublisher,
-    MessageEvent,
     ReplyCancellations,
     UnitOfWorkFactory,
 )
-from gemini_core.services.quota import QuotaService
+from gemini_core.services.chat_values import room_message
+from gemini_core.services.reply_failer import ReplyFailer
 from gemini_core.services.waiting import ReplyWatcher
 from gemini_core.text import storable
 
@@ -57,18 +53,12 @@ class ReplyStops:
     def __init__(
         self,
         *,
-        uow: UnitOfWorkFactory,
-        quota: QuotaService,
-        events: EventPublisher,
+        failer: ReplyFailer,
         cancellations: ReplyCancellations,
-        clock: Clock,
         poll_seconds: float = STOP_POLL_SECONDS,
     ) -> None:
-        self._uow = uow
-        self._quota = quota
-        self._events = events
+        self._failer = failer
         self._cancellations = cancellations
-        self._clock = clock
         self._poll = poll_seconds
 
     async def requested(self, reply_id: uuid.UUID) -> bool:
@@ -83,34 +73,11 @@ class ReplyStops:
     async def cancel(self, reply: Message, text: str) -> Message | None:
         """End a pending reply cancelled with ``text``; the stored reply, or
         None (nothing written) when it was final already."""
-        now = self._clock.now()
         content = storable(text)
-        async with self._uow() as uow:
-            won = await uow.messages.finish(
-                reply.id,
-                status=MessageStatus.CANCELLED,
-                content=content,
-                error=None,
-                completed_at=now,
-            )
-            if won and not content:
-                # Nothing was written: the prompt is not counted, exactly once.
-                await self._quota.give_back_within(uow, reply.user_id, reply.created_at)
-            await uow.commit()
-        if not won:
-            return None
-        cancelled = msgspec.structs.replace(
-            reply, status=MessageStatus.CANCELLED, content=content, error=None, completed_at=now
+        # Nothing was written: the prompt is not counted, exactly once.
+        return await self._failer.end(
+            reply, MessageStatus.CANCELLED, content=content, error=None, give_back=not content
         )
-        await self._events.publish(
-            MessageEvent(
-                type="message.cancelled",
-                chatroom_id=reply.chatroom_id,
-                message_id=reply.id,
-                message=cancelled,
-            )
-        )
-        return cancelled
 
     async def run(
         self, reply_id: uuid.UUID, call: Callable[[DeltaSink], Awaitable[T]], sink: DeltaSink
@@ -187,10 +154,9 @@ class CancelService:
 
     async def _reply(self, user_id: uuid.UUID, room_id: uuid.UUID, reply_id: uuid.UUID) -> Message:
         async with self._uow(autocommit=True) as uow:
-            room = await uow.chatrooms.get(user_id, room_id)
-            message = await uow.messages.get(reply_id) if room is not None else None
-        if message is None or message.chatroom_id != room_id:
-            raise NotFound("message not found")
+            if await uow.chatrooms.get(user_id, room_id) is None:
+                raise NotFound("message not found")
+            message = await room_message(uow, room_id, reply_id)
         if message.role is not Role.MODEL:
             raise NotAReply()
         return message

@@ -36,7 +36,7 @@ from gemini_core.services.chat_values import (
 )
 from gemini_core.services.quota import QuotaService
 from gemini_core.services.reply_failer import ReplyFailer
-from gemini_core.text import check_text
+from gemini_core.text import clean_text
 from gemini_core.utc import seconds_until
 
 __all__ = ["ChatService", "PromptAccepted", "RoomList"]
@@ -46,16 +46,6 @@ logger = logging.getLogger(__name__)
 LIST_CACHE_TTL_SECONDS = 300.0
 LIST_CACHE_JITTER = 0.10
 MAX_ROOMS_PER_USER = 500
-
-
-def _clean(text: str, field: str, maximum: int, *, strip: bool) -> str:
-    """A room name (stripped, one line) or a prompt (as sent, tabs and line
-    breaks allowed), or ``ValidationFailed``."""
-    value = text.strip() if strip else text
-    if not value.strip():
-        raise ValidationFailed.for_field(field, "must not be empty")
-    check_text(value, field, maximum=maximum, multiline=not strip)
-    return value
 
 
 class ChatService:
@@ -105,7 +95,9 @@ class ChatService:
         room = Chatroom(
             id=new_id(),
             user_id=user_id,
-            name=PLACEHOLDER_NAME if name is None else _clean(name, "name", NAME_MAX, strip=True),
+            name=PLACEHOLDER_NAME
+            if name is None
+            else clean_text(name, "name", NAME_MAX, strip=True),
             created_at=now,
             updated_at=now,
             system_instruction=room_instruction(system_instruction),
@@ -183,7 +175,7 @@ class ChatService:
         nothing is to change."""
         if name is None and system_instruction is msgspec.UNSET:
             raise ValidationFailed.for_field("name", "or system_instruction must be given")
-        clean = None if name is None else _clean(name, "name", NAME_MAX, strip=True)
+        clean = None if name is None else clean_text(name, "name", NAME_MAX, strip=True)
         instruction = (
             system_instruction
             if isinstance(system_instruction, msgspec.UnsetType)
@@ -241,7 +233,7 @@ class ChatService:
         transaction, then enqueue the reply. Nothing is stored or counted
         when the quota refuses or the room is not the user's; a reply that
         cannot be enqueued ends failed, quota returned."""
-        text = _clean(content, "content", CONTENT_MAX, strip=False)
+        text = clean_text(content, "content", CONTENT_MAX, strip=False)
         now = self._clock.now()
         prompt, reply = prompt_and_reply(user_id, room_id, text, now)
         quota, reply = await self._store_prompt(user_id, room_id, prompt, reply, now)
@@ -257,7 +249,7 @@ class ChatService:
                 for message in (prompt, reply)
             ]
         )
-        reply = await self._enqueue(reply)
+        reply = await self._failer.enqueue_or_fail(self._queue, reply)
         resets_in = seconds_until(quota.resets_at, self._clock.now())
         return PromptAccepted(message=prompt, reply=reply, quota=quota, quota_resets_in=resets_in)
 
@@ -282,18 +274,6 @@ class ChatService:
             await uow.messages.add(prompt, reply)
             await uow.commit()
         return quota, reply
-
-    async def _enqueue(self, reply: Message) -> Message:
-        """Queue the reply; if the queue refuses, fail it (quota given back)
-        and answer its stored, failed state."""
-        try:
-            await self._queue.enqueue(reply.id)
-            return reply
-        except Exception:
-            logger.exception("could not enqueue reply %s", reply.id)
-        await self._failer.fail(reply, "the reply could not be queued; your prompt was not counted")
-        async with self._uow(autocommit=True) as uow:
-            return await uow.messages.get(reply.id) or reply
 
     async def _invalidate(self, user_id: uuid.UUID) -> None:
         try:

@@ -8,10 +8,11 @@ from datetime import datetime
 
 import msgspec
 
+from gemini_core.errors import NotFound
 from gemini_core.ids import new_id
 from gemini_core.model import Message, MessageStatus, Quota, Role
 from gemini_core.model.chat import SYSTEM_INSTRUCTION_MAX
-from gemini_core.ports import ChatroomPage
+from gemini_core.ports import ChatroomPage, UnitOfWork
 from gemini_core.text import check_text
 
 
@@ -75,3 +76,12 @@ def room_instruction(text: str | None) -> str | None:
     value = text.strip()
     check_text(value, "system_instruction", maximum=SYSTEM_INSTRUCTION_MAX, multiline=True)
     return value
+
+
+async def room_message(uow: UnitOfWork, room_id: uuid.UUID, message_id: uuid.UUID) -> Message:
+    """The message ``message_id`` of room ``room_id``; ``NotFound`` when it
+    is not in that room (the caller has checked the room is the user's)."""
+    message = await uow.messages.get(message_id)
+    if message is None or message.chatroom_id != room_id:
+        raise NotFound("message not found")
+    return message

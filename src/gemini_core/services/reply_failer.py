@@ -1,4 +1,5 @@
-"""Ending a reply as failed: one conditional write, the quota given back once."""
+"""Ending a reply failed or cancelled: one conditional write, the quota
+given back at most once, and the final event."""
 
 from __future__ import annotations
 
@@ -7,11 +8,23 @@ import logging
 import msgspec
 
 from gemini_core.model import Message, MessageStatus
-from gemini_core.ports import Clock, EventPublisher, MessageEvent, UnitOfWorkFactory
+from gemini_core.ports import (
+    Clock,
+    EventPublisher,
+    MessageEvent,
+    MessageEventType,
+    ReplyQueue,
+    UnitOfWorkFactory,
+)
 from gemini_core.services.quota import QuotaService
 from gemini_core.text import storable
 
 logger = logging.getLogger(__name__)
+
+_FINAL_EVENTS: dict[MessageStatus, MessageEventType] = {
+    MessageStatus.FAILED: "message.failed",
+    MessageStatus.CANCELLED: "message.cancelled",
+}
 
 
 class ReplyFailer:
@@ -36,29 +49,61 @@ class ReplyFailer:
         transaction. Only the caller whose write lands gives it back, so it
         is returned exactly once however many paths (enqueue failure,
         worker, sweep, a redelivery) race to fail the reply."""
-        now = self._clock.now()
         reason = storable(reason)
+        failed = await self.end(
+            reply, MessageStatus.FAILED, content="", error=reason, give_back=True
+        )
+        if failed is None:
+            return False
+        logger.warning("reply %s failed: %s", reply.id, reason)
+        return True
+
+    async def end(
+        self,
+        reply: Message,
+        status: MessageStatus,
+        *,
+        content: str,
+        error: str | None,
+        give_back: bool,
+    ) -> Message | None:
+        """Make a pending reply final as ``status`` (failed or cancelled) with
+        one conditional write, its quota unit given back in the same
+        transaction when ``give_back``, then publish its final event. The
+        reply as stored, or None (nothing written) when it was final."""
+        now = self._clock.now()
         async with self._uow() as uow:
             won = await uow.messages.finish(
-                reply.id, status=MessageStatus.FAILED, content="", error=reason, completed_at=now
+                reply.id, status=status, content=content, error=error, completed_at=now
             )
-            if won:
+            if won and give_back:
                 # In the same transaction: the unit comes back exactly when
-                # the failure is stored, once however often it is attempted.
+                # the final state is stored, once however often it is tried.
                 await self._quota.give_back_within(uow, reply.user_id, reply.created_at)
             await uow.commit()
         if not won:
-            return False
-        logger.warning("reply %s failed: %s", reply.id, reason)
-        failed = msgspec.structs.replace(
-            reply, status=MessageStatus.FAILED, content="", error=reason, completed_at=now
+            return None
+        ended = msgspec.structs.replace(
+            reply, status=status, content=content, error=error, completed_at=now
         )
         await self._events.publish(
             MessageEvent(
-                type="message.failed",
+                type=_FINAL_EVENTS[status],
                 chatroom_id=reply.chatroom_id,
                 message_id=reply.id,
-                message=failed,
+                message=ended,
             )
         )
-        return True
+        return ended
+
+    async def enqueue_or_fail(self, queue: ReplyQueue, reply: Message) -> Message:
+        """Queue the reply; if the queue refuses, fail it (quota given back)
+        and answer its stored, failed state."""
+        try:
+            await queue.enqueue(reply.id)
+            return reply
+        except Exception:
+            logger.exception("could not enqueue reply %s", reply.id)
+        await self.fail(reply, "the reply could not be queued; your prompt was not counted")
+        async with self._uow(autocommit=True) as uow:
+            return await uow.messages.get(reply.id) or reply

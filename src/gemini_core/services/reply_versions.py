@@ -21,7 +21,6 @@ from gemini_core.errors import (
     NotFound,
     NotLatest,
     ReplyPending,
-    ValidationFailed,
 )
 from gemini_core.model import Message, Quota, Role, Tier
 from gemini_core.model.chat import CONTENT_MAX
@@ -34,10 +33,10 @@ from gemini_core.ports import (
     UnitOfWork,
     UnitOfWorkFactory,
 )
-from gemini_core.services.chat_values import PromptAccepted, pending_reply
+from gemini_core.services.chat_values import PromptAccepted, pending_reply, room_message
 from gemini_core.services.quota import QuotaService
 from gemini_core.services.reply_failer import ReplyFailer
-from gemini_core.text import check_text
+from gemini_core.text import clean_text
 from gemini_core.utc import seconds_until
 
 logger = logging.getLogger(__name__)
@@ -82,7 +81,7 @@ class ReplyVersions:
         async with self._uow(autocommit=True) as uow:
             if await uow.chatrooms.get(user_id, room_id) is None:
                 raise NotFound("chatroom not found")
-            return await _message_of(uow, room_id, message_id)
+            return await room_message(uow, room_id, message_id)
 
     async def versions_of(self, messages: Iterable[Message]) -> dict[uuid.UUID, list[uuid.UUID]]:
         """The version ids (oldest first) of the replies among ``messages``,
@@ -102,7 +101,7 @@ class ReplyVersions:
         the current version is being written, ``QuotaExceeded`` as a prompt."""
 
         async def prompt_of(uow: UnitOfWork, now: datetime) -> Message:
-            reply = await _message_of(uow, room_id, reply_id)
+            reply = await room_message(uow, room_id, reply_id)
             if reply.role is not Role.MODEL or reply.reply_to is None:
                 raise NotAReply()
             return await _latest(uow, room_id, reply.reply_to)
@@ -116,12 +115,10 @@ class ReplyVersions:
         queue a new version of its reply. ``NotAPrompt`` for a reply's id,
         ``NotLatest`` for an earlier prompt, ``ReplyPending`` while its reply
         is being written, ``QuotaExceeded`` as a prompt."""
-        if not content.strip():
-            raise ValidationFailed.for_field("content", "must not be empty")
-        check_text(content, "content", maximum=CONTENT_MAX, multiline=True)
+        content = clean_text(content, "content", CONTENT_MAX, strip=False)
 
         async def prompt_of(uow: UnitOfWork, now: datetime) -> Message:
-            prompt = await _message_of(uow, room_id, message_id)
+            prompt = await room_message(uow, room_id, message_id)
             if prompt.role is not Role.USER:
                 raise NotAPrompt()
             latest = await _latest(uow, room_id, prompt.id)
@@ -147,7 +144,7 @@ class ReplyVersions:
                 for m in ((prompt, reply) if edited else (reply,))
             ]
         )
-        reply = await self._enqueue(reply)
+        reply = await self._failer.enqueue_or_fail(self._queue, reply)
         resets_in = seconds_until(quota.resets_at, self._clock.now())
         return PromptAccepted(message=prompt, reply=reply, quota=quota, quota_resets_in=resets_in)
 
@@ -170,24 +167,6 @@ class ReplyVersions:
             await uow.messages.add(reply)
             await uow.commit()
         return prompt, reply, quota
-
-    async def _enqueue(self, reply: Message) -> Message:
-        """Queue the reply; if the queue refuses, fail it (quota given back)."""
-        try:
-            await self._queue.enqueue(reply.id)
-            return reply
-        except Exception:
-            logger.exception("could not enqueue reply %s", reply.id)
-        await self._failer.fail(reply, "the reply could not be queued; your prompt was not counted")
-        async with self._uow(autocommit=True) as uow:
-            return await uow.messages.get(reply.id) or reply
-
-
-async def _message_of(uow: UnitOfWork, room_id: uuid.UUID, message_id: uuid.UUID) -> Message:
-    message = await uow.messages.get(message_id)
-    if message is None or message.chatroom_id != room_id:
-        raise NotFound("message not found")
-    return message
 
 
 async def _latest(uow: UnitOfWork, room_id: uuid.UUID, prompt_id: uuid.UUID) -> Message:
