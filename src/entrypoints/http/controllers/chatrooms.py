@@ -18,7 +18,7 @@ from entrypoints.http.cursors import ChatroomCursors, decode_message_cursor
 from entrypoints.http.event_frames import close_streams_of, closing_after_response, event_frames
 from entrypoints.http.limits import MESSAGE_MAX_BODY
 from entrypoints.http.openapi import errors, rate_limit_response_headers
-from entrypoints.http.rate_limit import rate_limit_headers
+from entrypoints.http.rate_limit import accepted_prompt_headers
 from entrypoints.http.schemas import (
     ChatroomData,
     ChatroomDetailData,
@@ -208,14 +208,7 @@ class ChatroomController(Controller):
         self, room_id: str, data: MessageIn, chat: ChatService, user: User
     ) -> Response[Envelope[PromptData]]:
         accepted = await chat.send_prompt(user.id, parse_id(room_id), data.content)
-        quota = accepted.quota
-        headers = {}
-        if quota.limit is not None:
-            headers = rate_limit_headers(
-                limit=quota.limit,
-                remaining=quota.remaining or 0,
-                reset_seconds=accepted.quota_resets_in,
-            )
+        headers = accepted_prompt_headers(accepted.quota, accepted.quota_resets_in)
         body = ok(
             PromptData(message=MessageOut.of(accepted.message), reply=MessageOut.of(accepted.reply))
         )

@@ -13,7 +13,7 @@ from entrypoints.http.bodies import MessageIn
 from entrypoints.http.controllers.chatrooms import parse_id, shown
 from entrypoints.http.limits import MESSAGE_MAX_BODY
 from entrypoints.http.openapi import errors, rate_limit_response_headers
-from entrypoints.http.rate_limit import rate_limit_headers
+from entrypoints.http.rate_limit import accepted_prompt_headers
 from entrypoints.http.schemas import Envelope, MessageData, PromptData, ok
 from gemini_core.model import User
 from gemini_core.services import CancelService, PromptAccepted, ReplyVersions
@@ -30,14 +30,7 @@ _VERSIONS = (
 
 async def _accepted(accepted: PromptAccepted, versions: ReplyVersions) -> Response[Any]:
     """202 with the prompt and the new version, and the quota's headers."""
-    quota = accepted.quota
-    headers = {}
-    if quota.limit is not None:
-        headers = rate_limit_headers(
-            limit=quota.limit,
-            remaining=quota.remaining or 0,
-            reset_seconds=accepted.quota_resets_in,
-        )
+    headers = accepted_prompt_headers(accepted.quota, accepted.quota_resets_in)
     prompt, reply = await shown([accepted.message, accepted.reply], versions)
     return Response(ok(PromptData(message=prompt, reply=reply)), status_code=202, headers=headers)
 
