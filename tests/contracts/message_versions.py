@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+import msgspec
+
 from gemini_core.ids import new_id
 from gemini_core.model import Message, MessageStatus, Role
 from gemini_core.ports import UnitOfWorkFactory
@@ -98,3 +100,44 @@ class MessageVersionsContract:
             edited = await uow.messages.get(prompt.id)
             assert await uow.messages.version_ids([]) == {}
         assert edited is not None and edited.content == "better" and edited.edited_at == T0
+
+    async def test_room_page_is_the_owned_room_its_page_and_its_versions(
+        self, uow_factory: UnitOfWorkFactory
+    ) -> None:
+        prompt, first = await self._conversation(uow_factory)
+        second = reply_to(prompt)
+        later_prompt = msgspec.structs.replace(a_message_in(prompt), content="q2")
+        async with uow_factory() as uow:
+            await uow.messages.supersede_current(prompt.id, T0)
+            await uow.messages.add(second, later_prompt)
+            await uow.commit()
+        async with uow_factory(autocommit=True) as uow:
+            room = await uow.chatrooms.get(prompt.user_id, prompt.chatroom_id)
+            page = await uow.messages.room_page(prompt.user_id, prompt.chatroom_id, 10, None)
+            older = await uow.messages.room_page(
+                prompt.user_id, prompt.chatroom_id, 1, later_prompt.id
+            )
+            versions = await uow.messages.version_ids([prompt.id])
+            stranger = await uow.messages.room_page(new_id(), prompt.chatroom_id, 10, None)
+        assert page is not None and page.room == room
+        # What list_page and version_ids answer, superseded versions left out of the page.
+        assert page.messages == [later_prompt, second, prompt]
+        assert page.versions == versions == {prompt.id: [first.id, second.id]}
+        assert older is not None and older.messages == [second]
+        assert stranger is None
+
+    async def test_room_page_of_an_empty_room(self, uow_factory: UnitOfWorkFactory) -> None:
+        owner = await stored_user(uow_factory)
+        room = a_room(owner)
+        async with uow_factory() as uow:
+            await uow.chatrooms.add(room)
+            await uow.commit()
+        async with uow_factory(autocommit=True) as uow:
+            page = await uow.messages.room_page(owner.id, room.id, 10, None)
+        assert page is not None and page.messages == [] and page.versions == {}
+        assert page.room.id == room.id
+
+
+def a_message_in(prompt: Message) -> Message:
+    """A later prompt in ``prompt``'s room."""
+    return msgspec.structs.replace(prompt, id=new_id(), content="q")

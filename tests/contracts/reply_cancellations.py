@@ -32,3 +32,13 @@ class ReplyCancellationsContract:
         await asyncio.gather(*(cancellations.request(stopped) for _ in range(5)))
         assert await cancellations.is_requested(stopped) is True
         assert await cancellations.is_requested(running) is False
+
+    async def test_requested_among_answers_the_stopped_ones_in_one_look(
+        self, cancellations: ReplyCancellations, elsewhere: ReplyCancellations
+    ) -> None:
+        stopped, running, other = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+        await cancellations.request(stopped)
+        await cancellations.request(other)
+        assert await elsewhere.requested_among([stopped, running]) == {stopped}
+        assert await elsewhere.requested_among([running]) == set()
+        assert await elsewhere.requested_among([]) == set()

@@ -131,7 +131,13 @@ def older_history_loads_upwards(page: ClientPage) -> None:
     assert not page.all("#messages li.user")[0].text.endswith("Will this work?")
     page.click("#older")
     page.until(lambda: len(page.all("#messages li")) == 32, "the older page")
-    texts = [item.find_element(By.CSS_SELECTOR, ".text").text for item in page.all("#messages li")]
+    # Read afresh if a reply is redrawn while its text is read.
+    texts = page.until(
+        lambda: [
+            item.find_element(By.CSS_SELECTOR, ".text").text for item in page.all("#messages li")
+        ],
+        "the texts of the messages",
+    )
     assert texts[0] == "Will this work?"
     assert [t for t in texts if t.startswith("#")] == [f"#{n}" for n in range(15)]
     assert not page.find("#older").is_displayed()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from adapters.memory.expiry import ExpirySweep
@@ -32,3 +33,6 @@ class InMemoryReplyCancellations:
             del self._until[reply_id]
             return False
         return True
+
+    async def requested_among(self, reply_ids: Collection[uuid.UUID]) -> set[uuid.UUID]:
+        return {reply_id for reply_id in reply_ids if await self.is_requested(reply_id)}

@@ -28,6 +28,7 @@ from entrypoints.http.controllers.subscriptions import SubscriptionController
 from entrypoints.http.controllers.users import UserController
 from entrypoints.http.cursors import ChatroomCursors, SearchCursors
 from entrypoints.http.dependencies import container_dependencies
+from entrypoints.http.dependency_batches import resolve_in_turn
 from entrypoints.http.errors import EXCEPTION_HANDLERS
 from entrypoints.http.head import HeadAsGet
 from entrypoints.http.limits import DEFAULT_MAX_BODY
@@ -103,6 +104,7 @@ def app_for(container: Container) -> Litestar:
     )
     allow.bind(app)
     polished(app)
+    resolve_in_turn(app)
     # Around routing too, so unknown paths are logged and counted as well;
     # HEAD inside it, so the log and the metrics say HEAD.
     app.asgi_handler = ObservedRequests(

@@ -32,6 +32,7 @@ from gemini_core.ports.chat import (
     ChatroomRepository,
     MessageRepository,
     ReplyQueue,
+    RoomPage,
 )
 from gemini_core.ports.common import Clock, HealthCheck, Lease, UnitOfWork, UnitOfWorkFactory
 from gemini_core.ports.events import (
@@ -82,6 +83,7 @@ __all__ = [
     "RateLimiter",
     "ReplyCancellations",
     "ReplyQueue",
+    "RoomPage",
     "SearchCursor",
     "SearchKind",
     "SearchMatch",

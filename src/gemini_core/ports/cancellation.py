@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from typing import Protocol
 
 
@@ -20,4 +21,9 @@ class ReplyCancellations(Protocol):
 
     async def is_requested(self, reply_id: uuid.UUID) -> bool:
         """Whether a stop of the reply was asked for (and not yet expired)."""
+        ...
+
+    async def requested_among(self, reply_ids: Collection[uuid.UUID]) -> set[uuid.UUID]:
+        """Those of ``reply_ids`` whose stop was asked for: one look for
+        every reply a worker has in flight (one round trip, not one each)."""
         ...

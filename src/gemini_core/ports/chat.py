@@ -26,6 +26,16 @@ class ChatroomPage(msgspec.Struct, frozen=True):
     next_cursor: ChatroomCursor | None = None
 
 
+class RoomPage(msgspec.Struct, frozen=True):
+    """A user's room with a page of its messages, newest first, and the
+    version ids (oldest first) of the replies among them, by the prompt
+    they answer."""
+
+    room: Chatroom
+    messages: list[Message]
+    versions: dict[uuid.UUID, list[uuid.UUID]]
+
+
 class ChatroomRepository(Protocol):
     """The stored chatrooms, inside a unit of work; every read and write is
     scoped to the owner, so another user's room looks absent."""
@@ -101,6 +111,15 @@ class MessageRepository(Protocol):
     ) -> list[Message]:
         """Up to ``limit`` messages older than ``before``, newest first,
         leaving out reply versions a newer one superseded."""
+        ...
+
+    async def room_page(
+        self, owner_id: uuid.UUID, room_id: uuid.UUID, limit: int, before: uuid.UUID | None
+    ) -> RoomPage | None:
+        """The room if ``owner_id`` owns it (else None), with what
+        ``list_page`` answers and the version ids ``version_ids`` answers
+        for the replies of that page: what a read of a room shows, in as
+        few statements as the database allows (one on PostgreSQL)."""
         ...
 
     async def list_after(

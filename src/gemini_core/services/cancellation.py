@@ -19,6 +19,7 @@ from gemini_core.ports import (
 )
 from gemini_core.services.chat_values import room_message
 from gemini_core.services.reply_failer import ReplyFailer
+from gemini_core.services.stop_poller import StopPoller
 from gemini_core.services.waiting import ReplyWatcher
 from gemini_core.text import storable
 
@@ -26,8 +27,8 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-# How often a worker looks for a stop request while the model writes: one
-# cheap read per reply in flight per interval, never one per chunk.
+# How often a worker looks for stop requests while the model writes: one
+# read for all its replies in flight per interval (``StopPoller``).
 STOP_POLL_SECONDS = 0.1
 # How long the API waits for the worker to store a stopped reply's text
 # before it ends the reply itself (the worker is gone or cannot hear).
@@ -59,7 +60,7 @@ class ReplyStops:
     ) -> None:
         self._failer = failer
         self._cancellations = cancellations
-        self._poll = poll_seconds
+        self._poller = StopPoller(cancellations, poll_seconds)
 
     async def requested(self, reply_id: uuid.UUID) -> bool:
         """Whether the reply's stop was asked for; False when that cannot be
@@ -93,19 +94,20 @@ class ReplyStops:
         async def call_with_keep() -> T:
             return await call(keep)
 
-        task = asyncio.ensure_future(call_with_keep())
-        try:
-            while True:
-                done, _ = await asyncio.wait({task}, timeout=self._poll)
-                if done:
+        with self._poller.watching(reply_id) as stop:
+            task = asyncio.ensure_future(call_with_keep())
+            stopped = asyncio.ensure_future(stop.wait())
+            try:
+                await asyncio.wait({task, stopped}, return_when=asyncio.FIRST_COMPLETED)
+                if task.done():  # the answer wins over a stop seen at the same time
                     return task.result()
-                if await self.requested(reply_id):
-                    raise ReplyStopped("".join(written))
-        finally:
-            if not task.done():
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
+                raise ReplyStopped("".join(written))
+            finally:
+                stopped.cancel()
+                if not task.done():
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError, Exception):
+                        await task
 
 
 class CancelService:

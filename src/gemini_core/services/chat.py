@@ -26,6 +26,7 @@ from gemini_core.ports import (
     EventPublisher,
     MessageEvent,
     ReplyQueue,
+    RoomPage,
     UnitOfWorkFactory,
 )
 from gemini_core.services.chat_values import (
@@ -152,13 +153,8 @@ class ChatService:
         self, user_id: uuid.UUID, room_id: uuid.UUID, message_limit: int = 50
     ) -> tuple[Chatroom, list[Message]]:
         """The room with its latest messages, oldest first."""
-        async with self._uow(autocommit=True) as uow:
-            room = await uow.chatrooms.get(user_id, room_id)
-            if room is None:
-                raise NotFound("chatroom not found")
-            latest = await uow.messages.list_page(room_id, message_limit, None)
-        latest.reverse()
-        return room, latest
+        page, _ = await self.room_page(user_id, room_id, message_limit, None)
+        return page.room, page.messages
 
     async def rename_room(
         self,
@@ -207,16 +203,26 @@ class ChatService:
     ) -> tuple[list[Message], uuid.UUID | None]:
         """A page of messages older than ``before``, oldest first within the
         page, and the cursor of the next (older) page if there is one."""
+        page, older = await self.room_page(user_id, room_id, limit, before)
+        return page.messages, older
+
+    async def room_page(
+        self, user_id: uuid.UUID, room_id: uuid.UUID, limit: int, before: uuid.UUID | None
+    ) -> tuple[RoomPage, uuid.UUID | None]:
+        """The room with its messages older than ``before`` (the latest when
+        None), oldest first, the versions of the replies among them, and
+        the cursor of the next (older) page if there is one: what a client
+        shows of a room, in one read. ``NotFound`` unless the user owns it."""
         async with self._uow(autocommit=True) as uow:
-            if await uow.chatrooms.get(user_id, room_id) is None:
-                raise NotFound("chatroom not found")
-            page = await uow.messages.list_page(room_id, limit + 1, before)
-        older = None
-        if len(page) > limit:
-            page = page[:limit]
-            older = page[-1].id
-        page.reverse()
-        return page, older
+            page = await uow.messages.room_page(user_id, room_id, limit + 1, before)
+        if page is None:
+            raise NotFound("chatroom not found")
+        messages, older = page.messages, None
+        if len(messages) > limit:
+            messages = messages[:limit]
+            older = messages[-1].id
+        messages.reverse()
+        return msgspec.structs.replace(page, messages=messages), older
 
     async def require_room(self, user_id: uuid.UUID, room_id: uuid.UUID) -> Chatroom:
         """The user's room; ``NotFound`` when it is not theirs or does not exist."""

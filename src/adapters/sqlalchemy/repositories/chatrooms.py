@@ -8,9 +8,9 @@ from typing import Any
 
 import msgspec
 import sqlalchemy as sa
-from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from adapters.sqlalchemy.repositories.rows import chatroom_of_row
 from adapters.sqlalchemy.tables import chatrooms, messages, users
 from gemini_core.model import Chatroom
 from gemini_core.ports import ChatroomCursor
@@ -22,26 +22,13 @@ _OWNED = sa.and_(
     chatrooms.c.id == sa.bindparam("owned_room_id"),
     chatrooms.c.user_id == sa.bindparam("owner_id"),
 )
-_GET = chatrooms.select().where(_OWNED)
+GET_OWNED = chatrooms.select().where(_OWNED)
 _TOUCH = (
     chatrooms.update()
     .where(_OWNED)
     .values(last_message_at=sa.bindparam("touched_at"), activity_at=sa.bindparam("touched_at"))
     .returning(chatrooms.c.id)
 )
-
-
-def _chatroom(row: RowMapping) -> Chatroom:
-    return Chatroom(
-        id=row["id"],
-        user_id=row["user_id"],
-        name=row["name"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-        last_message_at=row["last_message_at"],
-        system_instruction=row["system_instruction"],
-        named_by_user=row["named_by_user"],
-    )
 
 
 def _room_values(room: Chatroom) -> dict[str, Any]:
@@ -91,8 +78,8 @@ class SqlChatroomRepository:
 
     async def get(self, user_id: uuid.UUID, room_id: uuid.UUID) -> Chatroom | None:
         params = {"owned_room_id": room_id, "owner_id": user_id}
-        row = (await self._conn.execute(_GET, params)).first()
-        return _chatroom(row._mapping) if row else None
+        row = (await self._conn.execute(GET_OWNED, params)).first()
+        return chatroom_of_row(row._mapping) if row else None
 
     async def list_page(
         self, user_id: uuid.UUID, limit: int, after: ChatroomCursor | None
@@ -107,7 +94,7 @@ class SqlChatroomRepository:
                 )
             )
         stmt = stmt.order_by(chatrooms.c.activity_at.desc(), chatrooms.c.id.desc()).limit(limit)
-        return [_chatroom(row._mapping) for row in await self._conn.execute(stmt)]
+        return [chatroom_of_row(row._mapping) for row in await self._conn.execute(stmt)]
 
     async def rename(
         self,
@@ -130,7 +117,7 @@ class SqlChatroomRepository:
             .returning(*chatrooms.c)
         )
         row = (await self._conn.execute(stmt)).first()
-        return _chatroom(row._mapping) if row else None
+        return chatroom_of_row(row._mapping) if row else None
 
     async def set_title(
         self, user_id: uuid.UUID, room_id: uuid.UUID, title: str, now: datetime
@@ -149,7 +136,7 @@ class SqlChatroomRepository:
             .returning(*chatrooms.c)
         )
         row = (await self._conn.execute(stmt)).first()
-        return _chatroom(row._mapping) if row else None
+        return chatroom_of_row(row._mapping) if row else None
 
     async def delete(self, user_id: uuid.UUID, room_id: uuid.UUID) -> bool:
         owned = sa.select(chatrooms.c.id).where(

@@ -7,13 +7,15 @@ from collections.abc import Collection
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.sqlalchemy.repositories.reply_tokens import finish_counting_tokens
+from adapters.sqlalchemy.repositories.room_pages import read_room_page
+from adapters.sqlalchemy.repositories.rows import message_of_row
 from adapters.sqlalchemy.tables import messages
 from adapters.sqlalchemy.tables import messages as messages_table
 from gemini_core.model import Message, MessageStatus, Role
+from gemini_core.ports import RoomPage
 
 # The hot statements, built once: building a statement and its cache key
 # costs ~100-150 us of Python per call, more than running it takes here.
@@ -67,29 +69,6 @@ _SUPERSEDE = (
 )
 
 
-def _message(row: RowMapping) -> Message:
-    return Message(
-        id=row["id"],
-        chatroom_id=row["chatroom_id"],
-        user_id=row["user_id"],
-        role=Role(row["role"]),
-        content=row["content"],
-        status=MessageStatus(row["status"]),
-        error=row["error"],
-        created_at=row["created_at"],
-        completed_at=row["completed_at"],
-        prompt_tokens=row["prompt_tokens"],
-        output_tokens=row["output_tokens"],
-        deliveries=row["deliveries"],
-        reply_to=row["reply_to"],
-        superseded_at=row["superseded_at"],
-        edited_at=row["edited_at"],
-        thinking_tokens=row["thinking_tokens"],
-        total_tokens=row["total_tokens"],
-        model=row["model"],
-    )
-
-
 class SqlMessageRepository:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
@@ -128,25 +107,30 @@ class SqlMessageRepository:
     async def get(self, message_id: uuid.UUID) -> Message | None:
         stmt = messages.select().where(messages.c.id == message_id)
         row = (await self._conn.execute(stmt)).first()
-        return _message(row._mapping) if row else None
+        return message_of_row(row._mapping) if row else None
 
     async def list_page(
         self, chatroom_id: uuid.UUID, limit: int, before: uuid.UUID | None
     ) -> list[Message]:
         params = {"chatroom_id": chatroom_id, "limit": limit, "before": before}
         stmt = _PAGE if before is None else _PAGE_BEFORE
-        return [_message(row._mapping) for row in await self._conn.execute(stmt, params)]
+        return [message_of_row(row._mapping) for row in await self._conn.execute(stmt, params)]
+
+    async def room_page(
+        self, owner_id: uuid.UUID, room_id: uuid.UUID, limit: int, before: uuid.UUID | None
+    ) -> RoomPage | None:
+        return await read_room_page(self._conn, owner_id, room_id, limit, before)
 
     async def list_after(
         self, chatroom_id: uuid.UUID, limit: int, after: uuid.UUID | None
     ) -> list[Message]:
         params = {"chatroom_id": chatroom_id, "limit": limit, "after": after}
         stmt = _FORWARD if after is None else _FORWARD_AFTER
-        return [_message(row._mapping) for row in await self._conn.execute(stmt, params)]
+        return [message_of_row(row._mapping) for row in await self._conn.execute(stmt, params)]
 
     async def start_delivery(self, message_id: uuid.UUID) -> Message | None:
         row = (await self._conn.execute(_START_DELIVERY, {"message_id": message_id})).first()
-        return _message(row._mapping) if row else None
+        return message_of_row(row._mapping) if row else None
 
     async def finish(
         self,
@@ -202,11 +186,11 @@ class SqlMessageRepository:
             .order_by(messages.c.created_at)
             .limit(limit)
         )
-        return [_message(row._mapping) for row in await self._conn.execute(stmt)]
+        return [message_of_row(row._mapping) for row in await self._conn.execute(stmt)]
 
     async def last_prompt(self, chatroom_id: uuid.UUID) -> Message | None:
         row = (await self._conn.execute(_LAST_PROMPT, {"chatroom_id": chatroom_id})).first()
-        return _message(row._mapping) if row else None
+        return message_of_row(row._mapping) if row else None
 
     async def supersede_current(self, prompt_id: uuid.UUID, now: datetime) -> Message | None:
         # Never a pending current version: a prompt has at most one reply
@@ -214,7 +198,7 @@ class SqlMessageRepository:
         rows = (await self._conn.execute(_SUPERSEDE, {"prompt_id": prompt_id, "now": now})).all()
         if not rows:
             return None
-        return _message(rows[0]._mapping)
+        return message_of_row(rows[0]._mapping)
 
     async def edit_prompt(self, prompt_id: uuid.UUID, content: str, now: datetime) -> bool:
         stmt = (

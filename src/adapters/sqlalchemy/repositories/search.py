@@ -11,8 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from adapters.sqlalchemy.repositories.chatrooms import _chatroom
-from adapters.sqlalchemy.repositories.messages import _message
+from adapters.sqlalchemy.repositories.rows import chatroom_of_row, message_of_row
 from adapters.sqlalchemy.tables import chatrooms, messages
 from gemini_core.ports import SearchCursor, SearchKind, SearchMatch
 
@@ -88,7 +87,7 @@ class SqlSearchRepository:
             .order_by(chatrooms.c.updated_at.desc(), chatrooms.c.id.desc())
             .limit(limit)
         )
-        rooms = [_chatroom(row._mapping) for row in await self._conn.execute(stmt)]
+        rooms = [chatroom_of_row(row._mapping) for row in await self._conn.execute(stmt)]
         return [
             SearchMatch(
                 kind=SearchKind.CHATROOM,
@@ -119,7 +118,7 @@ class SqlSearchRepository:
         )
         out = []
         for row in await self._conn.execute(stmt):
-            message = _message(row._mapping)
+            message = message_of_row(row._mapping)
             out.append(
                 SearchMatch(
                     kind=SearchKind.MESSAGE,

@@ -35,6 +35,7 @@ from gemini_core.model import Message, User
 from gemini_core.services import ChatService, EventStreams, ReplyVersions
 from gemini_core.services.streams import EVENT_ID_PATTERN
 
+ROOM_MESSAGES = 50  # the latest messages a room's view shows
 PageLimit = Annotated[int, Parameter(ge=1, le=100, description="page size, 1-100")]
 
 
@@ -47,8 +48,15 @@ def parse_id(raw: str, field: str = "chatroom_id") -> uuid.UUID:
 
 async def shown(messages: list[Message], versions: ReplyVersions) -> list[MessageOut]:
     """The messages as the API shows them, each reply with its versions."""
-    found = await versions.versions_of(messages)
-    return [MessageOut.of(m, found.get(m.reply_to) if m.reply_to else None) for m in messages]
+    return with_versions(messages, await versions.versions_of(messages))
+
+
+def with_versions(
+    messages: list[Message], versions: dict[uuid.UUID, list[uuid.UUID]]
+) -> list[MessageOut]:
+    """The messages as the API shows them, each reply with its versions
+    (``versions``: by the prompt they answer)."""
+    return [MessageOut.of(m, versions.get(m.reply_to) if m.reply_to else None) for m in messages]
 
 
 class ChatroomController(Controller):
@@ -120,12 +128,13 @@ class ChatroomController(Controller):
         responses=errors(400, 401, 404, 503),
     )
     async def get_room(
-        self, room_id: str, chat: ChatService, versions: ReplyVersions, user: User
+        self, room_id: str, chat: ChatService, user: User
     ) -> Envelope[ChatroomDetailData]:
-        room, messages = await chat.get_room(user.id, parse_id(room_id))
+        page, _ = await chat.room_page(user.id, parse_id(room_id), ROOM_MESSAGES, None)
         return ok(
             ChatroomDetailData(
-                chatroom=ChatroomOut.of(room), messages=await shown(messages, versions)
+                chatroom=ChatroomOut.of(page.room),
+                messages=with_versions(page.messages, page.versions),
             )
         )
 
@@ -170,7 +179,6 @@ class ChatroomController(Controller):
         self,
         room_id: str,
         chat: ChatService,
-        versions: ReplyVersions,
         user: User,
         limit: PageLimit = 50,
         before: Annotated[
@@ -182,9 +190,9 @@ class ChatroomController(Controller):
         ] = None,
     ) -> PageEnvelope[MessageOut]:
         before_id = decode_message_cursor(before) if before is not None else None
-        page, older = await chat.list_messages(user.id, parse_id(room_id), limit, before_id)
+        page, older = await chat.room_page(user.id, parse_id(room_id), limit, before_id)
         return PageEnvelope(
-            data=await shown(page, versions),
+            data=with_versions(page.messages, page.versions),
             meta=PageMeta(next_cursor=str(older) if older else None),
         )
 
