@@ -12,7 +12,7 @@ import uvicorn
 from entrypoints.logging_setup import LogOptions, configure_logging
 from entrypoints.metrics_dir import shared_metrics_dir
 from entrypoints.settings import Settings
-from entrypoints.slow_clients import ConnectionLimits, connection_cap, guarded_h11
+from entrypoints.slow_clients import ConnectionLimits, connection_cap, guarded_http
 from entrypoints.supervisor import Supervisor
 
 logger = logging.getLogger("gemini_clone")
@@ -44,7 +44,7 @@ def server_options(limits: ConnectionLimits | None) -> dict[str, Any]:
     return {
         "proxy_headers": False,
         "ws": "none",
-        "http": guarded_h11(capped),
+        "http": guarded_http(capped),
         "timeout_graceful_shutdown": SHUTDOWN_GRACE_SECONDS,
     }
 

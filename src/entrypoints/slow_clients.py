@@ -5,7 +5,9 @@ sending its request: a client trickling a byte every few seconds keeps its
 connection (and a file descriptor) for ever, and enough of them stop the
 process from accepting anyone. uvicorn has no header or body read timeout
 (``limit_concurrency`` answers *new* requests 503 once the slow ones fill it,
-the opposite of what is wanted), so its h11 protocol is extended here:
+the opposite of what is wanted), so its httptools protocol is extended here
+(httptools, not h11: its C parser costs a request about a quarter of the CPU
+h11's Python does; bench/README.md):
 
 - a request's headers must arrive within ``header_timeout`` seconds of the
   connection opening (or of the previous response on a kept-alive one), its
@@ -27,8 +29,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-import h11
-from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 logger = logging.getLogger("gemini_clone.http")
 
@@ -81,11 +82,11 @@ class ConnectionLimits:
     max_connections: int
 
 
-def guarded_h11(limits: ConnectionLimits) -> type[GuardedH11Protocol]:
-    """An h11 protocol class for ``uvicorn.Config(http=...)`` under ``limits``
+def guarded_http(limits: ConnectionLimits) -> type[GuardedHttpProtocol]:
+    """A protocol class for ``uvicorn.Config(http=...)`` under ``limits``
     (each class keeps its own record of the connections still reading)."""
     attributes = {"limits": limits, "reading": {}, "tally": _Tally()}
-    return type("GuardedH11Protocol", (GuardedH11Protocol,), attributes)
+    return type("GuardedHttpProtocol", (GuardedHttpProtocol,), attributes)
 
 
 def connection_cap(wanted: int) -> int:
@@ -112,20 +113,22 @@ def connection_cap(wanted: int) -> int:
     return wanted
 
 
-class GuardedH11Protocol(H11Protocol):
-    """uvicorn's h11 protocol with header and body deadlines and a cap on
-    connections; made for given limits by ``guarded_h11``."""
+class GuardedHttpProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol with header and body deadlines and a cap
+    on connections; made for given limits by ``guarded_http``. The parser's
+    callbacks say where the latest request is: begun, its headers in, whole."""
 
     limits: ClassVar[ConnectionLimits]
     # Connections still reading a request (its headers or its body), oldest
     # first: a dict keeps insertion order; re-inserting moves one to the end.
-    reading: ClassVar[dict[GuardedH11Protocol, None]]
+    reading: ClassVar[dict[GuardedHttpProtocol, None]]
     tally: ClassVar[_Tally]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._deadline: asyncio.TimerHandle | None = None
         self._reading_body = False
+        self._begun = self._headers_in = self._whole = False
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -139,13 +142,27 @@ class GuardedH11Protocol(H11Protocol):
         super().data_received(data)
         self._follow_request()
 
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._begun, self._headers_in, self._whole = True, False, False
+
+    def on_headers_complete(self) -> None:
+        super().on_headers_complete()
+        self._headers_in = True
+
+    def on_message_complete(self) -> None:
+        super().on_message_complete()
+        self._whole = True
+
     def on_response_complete(self) -> None:
+        pipelined = bool(self.pipeline)  # a request already in hand starts now
         super().on_response_complete()
-        if self.transport.is_closing():
+        if self.transport.is_closing() or pipelined:
             return
-        if self.conn.their_state is h11.IDLE:
+        if self._whole:  # nothing more was sent: the next request's headers are due
+            self._begun = False
             self._await_headers()
-        else:  # a pipelined request was already under way
+        else:  # the next request is under way
             self._follow_request()
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -170,13 +187,14 @@ class GuardedH11Protocol(H11Protocol):
         self._deadline = self.loop.call_later(self.limits.header_timeout, self._headers_late)
 
     def _follow_request(self) -> None:
-        """Move the deadline along with h11's view of the client's side."""
-        if self.transport.is_closing():
+        """Move the deadline along with the parser's view of the client's side."""
+        if self.transport.is_closing() or not self._begun:
+            return  # idle: the header deadline stands
+        if not self._headers_in:
+            if self._deadline is None:  # begun behind a pipelined one: headers due now
+                self._await_headers()
             return
-        state = self.conn.their_state
-        if state is h11.IDLE:
-            return  # still reading headers: the header deadline stands
-        if state is h11.SEND_BODY:  # still reading, and as old as before
+        if not self._whole:  # still reading the body, and as old as before
             if not self._reading_body:
                 self._reading_body = True
                 self._clear_deadline()
@@ -188,12 +206,12 @@ class GuardedH11Protocol(H11Protocol):
 
     def _headers_late(self) -> None:
         self._deadline = None
-        if self.conn.their_state is h11.IDLE:
+        if not (self._begun and self._headers_in):
             self._close("closed without headers in time (HTTP_HEADER_TIMEOUT)")
 
     def _body_late(self) -> None:
         self._deadline = None
-        if self.conn.their_state is h11.SEND_BODY:
+        if self._begun and self._headers_in and not self._whole:
             self._close("closed without a body in time (HTTP_BODY_TIMEOUT)")
 
     def _close(self, why: str, *, at_limit: bool = False) -> None:

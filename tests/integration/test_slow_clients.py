@@ -167,3 +167,33 @@ async def test_a_kept_alive_connection_trickling_its_next_request_is_cut_off(
             pass
         finally:
             writer.close()
+
+
+async def test_pipelined_requests_are_all_answered_and_a_slow_third_is_cut_off(
+    tmp_path: Path,
+) -> None:
+    # Two whole requests in one write, then a third trickled in: the guard
+    # follows the parser across requests on one connection.
+    env = {"HTTP_HEADER_TIMEOUT": "2", "HTTP_BODY_TIMEOUT": "2"}
+    body = b'{"mobile_number": "+919876543210"}'
+    post = (
+        b"POST /auth/send-otp HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+        b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
+    )
+    with server(tmp_path, **env) as (port, process):
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        try:
+            writer.write(b"GET /health HTTP/1.1\r\nHost: test\r\n\r\n" + post)
+            await writer.drain()
+            answers = b""
+            async with asyncio.timeout(10):
+                while answers.count(b"HTTP/1.1 200") < 2:
+                    answers += await reader.read(4096)
+            writer.write(HEADERS_START)
+            await writer.drain()
+            async with asyncio.timeout(15):
+                while await reader.read(4096):
+                    pass  # until the server closes it
+        finally:
+            writer.close()
+        assert "Traceback" not in process.output()

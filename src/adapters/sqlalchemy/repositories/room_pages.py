@@ -2,11 +2,13 @@
 
 What ``GET /chatroom/{id}`` and its message pages show was three
 statements in two units of work (the room, the page, the versions of its
-replies); each round trip to PostgreSQL costs more CPU here (the loopback
-send and the driver) than the statement's own work. On PostgreSQL it is one
-statement: the owned room, LEFT JOIN LATERAL the page, each message with
-the ids of its prompt's reply versions. SQLite has no LATERAL: the room and
-the page (with the versions) are two statements there.
+replies); each round trip costs more CPU here (the loopback send and the
+driver) than the statement's own work, and so does turning 50 rows of 18
+columns into Python values one by one. On PostgreSQL it is one statement
+that answers the owned room's row with two JSON values built by the server:
+the page, which msgspec decodes straight into ``Message`` values (in C), and
+the version ids of its replies. SQLite keeps two plain statements (the room,
+and the page with each reply's versions): it is the embedded default.
 """
 
 from __future__ import annotations
@@ -14,21 +16,47 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import msgspec
 import sqlalchemy as sa
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.sqlalchemy.repositories.chatrooms import GET_OWNED
 from adapters.sqlalchemy.repositories.rows import chatroom_of_row, message_of_row
-from adapters.sqlalchemy.tables import chatrooms, messages
+from adapters.sqlalchemy.tables import messages
+from gemini_core.model import Message
 from gemini_core.ports import RoomPage
 
-_VERSIONS = "version_ids"
-_ROOM = "room_"  # the prefix of the room's columns in the joined row
+# PostgreSQL. The sessions run in UTC (unit_of_work.py), so the JSON's
+# timestamps carry +00:00; its keys are the columns, which are the fields
+# of ``Message``. ``page`` is referenced twice, so it is computed once.
+_PG_PAGE = """
+WITH page AS (
+    SELECT * FROM messages
+    WHERE chatroom_id = :room_id AND superseded_at IS NULL {before}
+    ORDER BY id DESC LIMIT :limit
+)
+SELECT chatrooms.*,
+    (SELECT coalesce(json_agg(page ORDER BY page.id DESC), '[]')::text FROM page) AS page,
+    (SELECT coalesce(json_object_agg(reply_to, ids), '{{}}')::text FROM (
+        SELECT reply_to, json_agg(id ORDER BY id) AS ids FROM messages
+        WHERE reply_to IN (SELECT reply_to FROM page WHERE reply_to IS NOT NULL)
+        GROUP BY reply_to
+    ) AS versions) AS versions
+FROM chatrooms
+WHERE chatrooms.id = :room_id AND chatrooms.user_id = :owner_id
+"""
+_PG = {
+    False: sa.text(_PG_PAGE.format(before="")),
+    True: sa.text(_PG_PAGE.format(before="AND id < :before")),
+}
+_messages = msgspec.json.Decoder(list[Message])
+_versions = msgspec.json.Decoder(dict[uuid.UUID, list[uuid.UUID]])
 
+# SQLite: the page, each message with the ids of its prompt's reply
+# versions as one string (group_concat).
 _version = messages.alias("version")
-# The ids of every version of the reply to the row's prompt, as one string
-# (string_agg on PostgreSQL, group_concat on SQLite); NULL for a prompt.
+_VERSIONS = "version_ids"
 _VERSION_IDS = (
     sa.select(sa.func.aggregate_strings(sa.cast(_version.c.id, sa.String), ","))
     .where(_version.c.reply_to == messages.c.reply_to)
@@ -37,31 +65,18 @@ _VERSION_IDS = (
 )
 
 
-def _page(room_id: sa.ColumnElement[Any], before: bool) -> sa.Select[Any]:
+def _page(before: bool) -> sa.Select[Any]:
     stmt = (
         sa.select(*messages.c, _VERSION_IDS)
-        .where(messages.c.chatroom_id == room_id, messages.c.superseded_at.is_(None))
+        .where(messages.c.chatroom_id == sa.bindparam("room_id"))
+        .where(messages.c.superseded_at.is_(None))
         .order_by(messages.c.id.desc())
         .limit(sa.bindparam("limit"))
     )
     return stmt.where(messages.c.id < sa.bindparam("before")) if before else stmt
 
 
-def _joined(before: bool) -> sa.Select[Any]:
-    page = _page(chatrooms.c.id, before).lateral("page")
-    room_columns = [column.label(f"{_ROOM}{column.name}") for column in chatrooms.c]
-    return (
-        sa.select(*room_columns, *page.c)
-        .select_from(chatrooms.outerjoin(page, sa.true()))
-        .where(chatrooms.c.id == sa.bindparam("room_id"))
-        .where(chatrooms.c.user_id == sa.bindparam("owner_id"))
-        .order_by(page.c.id.desc())
-    )
-
-
-# The statements, built once (see messages.py), by dialect and cursor.
-_JOINED = {False: _joined(False), True: _joined(True)}
-_PAGES = {False: _page(sa.bindparam("room_id"), False), True: _page(sa.bindparam("room_id"), True)}
+_SQLITE = {False: _page(False), True: _page(True)}
 
 
 async def read_room_page(
@@ -73,30 +88,31 @@ async def read_room_page(
 ) -> RoomPage | None:
     params = {"owner_id": owner_id, "room_id": room_id, "limit": limit, "before": before}
     if conn.dialect.name == "postgresql":
-        rows = [row._mapping for row in await conn.execute(_JOINED[before is not None], params)]
-        if not rows:
+        row = (await conn.execute(_PG[before is not None], params)).first()
+        if row is None:
             return None
-        room = chatroom_of_row(
-            {k[len(_ROOM) :]: v for k, v in rows[0].items() if k.startswith(_ROOM)}
+        found = row._mapping
+        return RoomPage(
+            room=chatroom_of_row(found),
+            messages=_messages.decode(found["page"]),
+            versions=_versions.decode(found["versions"]),
         )
-        page = [row for row in rows if row["id"] is not None]
-    else:
-        found = (
-            await conn.execute(GET_OWNED, {"owned_room_id": room_id, "owner_id": owner_id})
-        ).first()
-        if found is None:
-            return None
-        room = chatroom_of_row(found._mapping)
-        page = [row._mapping for row in await conn.execute(_PAGES[before is not None], params)]
+    owned = {"owned_room_id": room_id, "owner_id": owner_id}
+    room = (await conn.execute(GET_OWNED, owned)).first()
+    if room is None:
+        return None
+    page = [row._mapping for row in await conn.execute(_SQLITE[before is not None], params)]
     return RoomPage(
-        room=room, messages=[message_of_row(row) for row in page], versions=_versions(page)
+        room=chatroom_of_row(room._mapping),
+        messages=[message_of_row(row) for row in page],
+        versions=_sqlite_versions(page),
     )
 
 
-def _versions(rows: list[RowMapping]) -> dict[uuid.UUID, list[uuid.UUID]]:
+def _sqlite_versions(rows: list[RowMapping]) -> dict[uuid.UUID, list[uuid.UUID]]:
     found: dict[uuid.UUID, list[uuid.UUID]] = {}
     for row in rows:
         if row["reply_to"] is not None and row[_VERSIONS]:
-            # Sorted here: the aggregate keeps no order; ids sort by creation.
+            # Sorted here: group_concat keeps no order; ids sort by creation.
             found[row["reply_to"]] = sorted(uuid.UUID(text) for text in row[_VERSIONS].split(","))
     return found
