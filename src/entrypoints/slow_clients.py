@@ -6,8 +6,8 @@ connection (and a file descriptor) for ever, and enough of them stop the
 process from accepting anyone. uvicorn has no header or body read timeout
 (``limit_concurrency`` answers *new* requests 503 once the slow ones fill it,
 the opposite of what is wanted), so its httptools protocol is extended here
-(httptools, not h11: its C parser costs a request about a quarter of the CPU
-h11's Python does; bench/README.md):
+(httptools, not h11: with its C parser the bench's ceiling spends half the
+CPU per request it spent with h11's Python; bench/README.md):
 
 - a request's headers must arrive within ``header_timeout`` seconds of the
   connection opening (or of the previous response on a kept-alive one), its
