@@ -31,6 +31,7 @@ from bench.seed import Seed, seed
 from bench.stack import running_stack
 
 ROUTES = ("list", "room", "page", "post")
+PROMPT = json.dumps({"content": "hello"}).encode()
 
 
 def _requests(data: Seed) -> dict[str, tuple[str, str, list[str], bytes]]:
@@ -41,7 +42,8 @@ def _requests(data: Seed) -> dict[str, tuple[str, str, list[str], bytes]]:
         "list": ("GET", "/chatroom", lists, b""),
         "room": ("GET", f"/chatroom/{data.detail_room.id}", [data.reader.token], b""),
         "page": ("GET", f"/chatroom/{data.pages_room.id}/messages", [data.reader.token], b""),
-        "post": ("POST", f"/chatroom/{posts[0][1].id}/message", [posts[0][0].token], b""),
+        # Pro users have no daily limit.
+        "post": ("POST", f"/chatroom/{posts[0][1].id}/message", [posts[0][0].token], PROMPT),
     }
 
 
@@ -98,8 +100,6 @@ async def _run(args: argparse.Namespace, data: Seed, env: dict[str, str]) -> dic
 
     app = create_app()
     routes = _requests(data)
-    # A prompt's body; Pro users have no daily limit.
-    routes["post"] = (*routes["post"][:3], json.dumps({"content": "hello"}).encode())
     names = args.only or list(ROUTES)
     rounds: dict[str, list[float]] = {name: [] for name in names}
     async with app.lifespan():

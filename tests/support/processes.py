@@ -15,6 +15,8 @@ from pathlib import Path
 
 import httpx
 
+from tests.support.server import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -144,6 +146,15 @@ def serving_cli(env: dict[str, str], port: int, *extra: str) -> Iterator[CliProc
         yield process
     finally:
         process.stop()
+
+
+@contextmanager
+def serving_client(data_dir: Path, port: int | None = None, **variables: str) -> Iterator[str]:
+    """``gemini-clone serve`` on ``port`` (a free one when None) over
+    ``data_dir`` with ``variables``; yields its base URL."""
+    port = port or free_port()
+    with serving_cli(cli_env(DATA_DIR=str(data_dir), **variables), port):
+        yield f"http://127.0.0.1:{port}"
 
 
 @contextmanager

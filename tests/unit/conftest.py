@@ -3,13 +3,16 @@ temporary folder, in-process adapters), with a fake clock and a cheap hasher."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from selenium import webdriver
 
 from tests.support.api import ApiClient, make_settings, running_app
+from tests.support.browser import chromium
 from tests.support.fakes import FakeClock, ScriptedModel, cheap_hasher
+from tests.support.processes import serving_client
 
 
 @pytest.fixture
@@ -30,3 +33,17 @@ async def client(
         make_settings(tmp_path), clock=clock, hasher=cheap_hasher(), model=model
     ) as client:
         yield client
+
+
+# The browser tests': the served client on the embedded default, and a
+# Chromium window (files that need another setup define their own).
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[str]:
+    with serving_client(tmp_path / "data") as url:
+        yield url
+
+
+@pytest.fixture
+def driver(tmp_path: Path) -> Iterator[webdriver.Chrome]:
+    with chromium(tmp_path / "profile", window="1280,860") as browser:
+        yield browser

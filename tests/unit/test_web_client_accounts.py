@@ -17,9 +17,9 @@ from selenium import webdriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from tests.support.browser import ARTIFACTS, chromium, console_errors, off_machine
+from tests.support.browser import ARTIFACTS, console_errors, off_machine
 from tests.support.client_page import ClientPage
-from tests.support.processes import cli_env, serving_cli
+from tests.support.processes import serving_client
 from tests.support.server import free_port
 
 SHOTS = ARTIFACTS / "client"
@@ -28,24 +28,16 @@ PASSWORD = "a long pass phrase 7"
 
 
 @pytest.fixture
-def driver(tmp_path: Path) -> Iterator[webdriver.Chrome]:
-    with chromium(tmp_path / "profile", window="1280,860") as browser:
-        yield browser
-
-
-@pytest.fixture
 def served_with_a_dead_model(tmp_path: Path) -> Iterator[str]:
     """Gemini configured at a port where nothing listens: every reply fails."""
-    port = free_port()
-    env = cli_env(
-        DATA_DIR=str(tmp_path / "data"),
+    with serving_client(
+        tmp_path / "data",
         GEMINI_API_KEY="test-key",
         GEMINI_API_BASE=f"http://127.0.0.1:{free_port()}",
         REPLY_DEADLINE_SECONDS="2",
         BASIC_DAILY_LIMIT="50",
-    )
-    with serving_cli(env, port):
-        yield f"http://127.0.0.1:{port}"
+    ) as url:
+        yield url
 
 
 def test_sign_up_password_login_a_failed_reply_and_older_history(

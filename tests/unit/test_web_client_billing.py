@@ -19,9 +19,9 @@ import httpx
 import pytest
 from selenium import webdriver
 
-from tests.support.browser import ARTIFACTS, chromium, console_errors, off_machine
+from tests.support.browser import ARTIFACTS, console_errors, off_machine
 from tests.support.client_page import ClientPage
-from tests.support.processes import cli_env, serving_cli
+from tests.support.processes import serving_client
 from tests.support.server import free_port
 from tests.support.stripe_loopback import (
     DEFAULT_PRICE_ID,
@@ -69,22 +69,16 @@ def stripe(hosted_pages: str) -> Iterator[StripeLoopback]:
 @pytest.fixture
 def served(tmp_path: Path, stripe: StripeLoopback) -> Iterator[str]:
     port = free_port()
-    env = cli_env(
-        DATA_DIR=str(tmp_path / "data"),
+    with serving_client(
+        tmp_path / "data",
+        port,
         STRIPE_SECRET_KEY=DEFAULT_SECRET_KEY,
         STRIPE_PRICE_ID=DEFAULT_PRICE_ID,
         STRIPE_WEBHOOK_SECRET=DEFAULT_WEBHOOK_SECRET,
         STRIPE_API_BASE=stripe.base_url,
         PUBLIC_URL=f"http://127.0.0.1:{port}",  # where Stripe sends the browser back
-    )
-    with serving_cli(env, port):
-        yield f"http://127.0.0.1:{port}"
-
-
-@pytest.fixture
-def driver(tmp_path: Path) -> Iterator[webdriver.Chrome]:
-    with chromium(tmp_path / "profile", window="1280,860") as browser:
-        yield browser
+    ) as url:
+        yield url
 
 
 def pay(base: str, stripe: StripeLoopback, session_id: str) -> None:

@@ -11,17 +11,14 @@ default with the offline model. Screenshots go to test-artifacts/client/
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import pytest
 from selenium import webdriver
 from selenium.webdriver.common.by import By
 
 from tests.support.browser import (
     ARTIFACTS,
-    chromium,
     console_errors,
     off_machine,
 )
@@ -31,19 +28,6 @@ from tests.support.server import free_port
 
 SHOTS = ARTIFACTS / "client"
 NUMBER = "+919876543210"
-
-
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[str]:
-    port = free_port()
-    with serving_cli(cli_env(DATA_DIR=str(tmp_path / "data")), port):
-        yield f"http://127.0.0.1:{port}"
-
-
-@pytest.fixture
-def driver(tmp_path: Path) -> Iterator[webdriver.Chrome]:
-    with chromium(tmp_path / "profile", window="1280,860") as browser:
-        yield browser
 
 
 def test_the_whole_journey_in_a_real_browser(served: str, driver: webdriver.Chrome) -> None:

@@ -13,11 +13,10 @@ import pytest
 from selenium import webdriver
 from selenium.webdriver.common.by import By
 
-from tests.support.browser import ARTIFACTS, chromium, console_errors
+from tests.support.browser import ARTIFACTS, console_errors
 from tests.support.client_page import ClientPage
 from tests.support.gemini_standin import GeminiStandIn, running_standin
-from tests.support.processes import cli_env, serving_cli
-from tests.support.server import free_port
+from tests.support.processes import serving_client
 
 LONG_ANSWER = " ".join(f"word{i}" for i in range(40))
 
@@ -32,16 +31,8 @@ def standin() -> Iterator[tuple[str, GeminiStandIn]]:
 @pytest.fixture
 def served(tmp_path: Path, standin: tuple[str, GeminiStandIn]) -> Iterator[str]:
     base, _ = standin
-    port = free_port()
-    env = cli_env(DATA_DIR=str(tmp_path / "data"), GEMINI_API_KEY="test-key", GEMINI_API_BASE=base)
-    with serving_cli(env, port):
-        yield f"http://127.0.0.1:{port}"
-
-
-@pytest.fixture
-def driver(tmp_path: Path) -> Iterator[webdriver.Chrome]:
-    with chromium(tmp_path / "profile", window="1280,860") as browser:
-        yield browser
+    with serving_client(tmp_path / "data", GEMINI_API_KEY="test-key", GEMINI_API_BASE=base) as url:
+        yield url
 
 
 def actions_of(page: ClientPage) -> list[tuple[str, str | None]]:

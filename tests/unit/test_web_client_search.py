@@ -16,15 +16,6 @@ from selenium.webdriver.common.by import By
 
 from tests.support.browser import ARTIFACTS, chromium, console_errors
 from tests.support.client_page import ClientPage
-from tests.support.processes import cli_env, serving_cli
-from tests.support.server import free_port
-
-
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[str]:
-    port = free_port()
-    with serving_cli(cli_env(DATA_DIR=str(tmp_path / "data")), port):
-        yield f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture

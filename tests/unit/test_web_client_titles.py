@@ -5,32 +5,13 @@ title and the room list change without a reload."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 from selenium import webdriver
 
-from tests.support.browser import ARTIFACTS, chromium
+from tests.support.browser import ARTIFACTS
 from tests.support.client_page import ClientPage
-from tests.support.processes import cli_env, serving_cli
-from tests.support.server import free_port
 
 PROMPT = "Plan a three day trip to Goa in December"
 TITLE = "Plan a three day trip to…"  # the offline model's: the prompt's first six words
-
-
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[str]:
-    port = free_port()
-    with serving_cli(cli_env(DATA_DIR=str(tmp_path / "data")), port):
-        yield f"http://127.0.0.1:{port}"
-
-
-@pytest.fixture
-def driver(tmp_path: Path) -> Iterator[webdriver.Chrome]:
-    with chromium(tmp_path / "profile", window="1280,860") as browser:
-        yield browser
 
 
 def test_a_room_made_without_a_name_takes_the_models_title_live(

@@ -36,7 +36,7 @@ class StopPoller:
     @contextlib.contextmanager
     def watching(self, reply_id: uuid.UUID) -> Iterator[asyncio.Event]:
         """The event set once the reply's stop is seen, while in the block."""
-        event, runs = self._watched.get(reply_id, (asyncio.Event(), 0))
+        event, runs = self._watched.get(reply_id) or (asyncio.Event(), 0)
         self._watched[reply_id] = (event, runs + 1)
         if self._task is None or self._task.done():
             self._task = asyncio.ensure_future(self._run())
