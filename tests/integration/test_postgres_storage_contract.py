@@ -23,6 +23,7 @@ from adapters.sqlalchemy import (
 from adapters.sqlalchemy.search_schema import include_name
 from adapters.sqlalchemy.tables import metadata
 from entrypoints.settings import load_settings
+from tests.contracts.counted_prompts import CountedPromptContract
 from tests.contracts.daily_usage import DailyUsageContract
 from tests.contracts.message_versions import MessageVersionsContract
 from tests.contracts.repositories import (
@@ -65,7 +66,9 @@ class TestPostgresChatrooms(ChatroomRepositoryContract):
     pass
 
 
-class TestPostgresMessages(MessageRepositoryContract, MessageVersionsContract):
+class TestPostgresMessages(
+    MessageRepositoryContract, MessageVersionsContract, CountedPromptContract
+):
     pass
 
 

@@ -13,6 +13,7 @@ from alembic.migration import MigrationContext
 from adapters.sqlalchemy import SqlUnitOfWorkFactory, create_engine, upgrade_schema
 from adapters.sqlalchemy.search_schema import include_name
 from adapters.sqlalchemy.tables import metadata
+from tests.contracts.counted_prompts import CountedPromptContract
 from tests.contracts.daily_usage import DailyUsageContract
 from tests.contracts.message_versions import MessageVersionsContract
 from tests.contracts.repositories import (
@@ -52,7 +53,7 @@ class TestSqliteChatrooms(ChatroomRepositoryContract):
     pass
 
 
-class TestSqliteMessages(MessageRepositoryContract, MessageVersionsContract):
+class TestSqliteMessages(MessageRepositoryContract, MessageVersionsContract, CountedPromptContract):
     pass
 
 

@@ -36,6 +36,16 @@ class RoomPage(msgspec.Struct, frozen=True):
     versions: dict[uuid.UUID, list[uuid.UUID]]
 
 
+class CountedPrompt(msgspec.Struct, frozen=True):
+    """What ``MessageRepository.add_counted`` did. ``used``: the day's
+    prompts after this one, or None when nothing was written: the room is
+    not the user's (``room_found`` false), or the day's limit or token
+    budget is reached."""
+
+    used: int | None
+    room_found: bool
+
+
 class ChatroomRepository(Protocol):
     """The stored chatrooms, inside a unit of work; every read and write is
     scoped to the owner, so another user's room looks absent."""
@@ -100,6 +110,24 @@ class MessageRepository(Protocol):
 
     async def add(self, *messages: Message) -> None:
         """Store new messages (in one statement when there are several)."""
+        ...
+
+    async def add_counted(
+        self,
+        prompt: Message,
+        reply: Message,
+        *,
+        day: date,
+        limit: int | None,
+        token_budget: int | None,
+    ) -> CountedPrompt:
+        """Store a prompt and its pending reply in the prompt's room, record
+        the new message in the room (``ChatroomRepository.touch`` at the
+        prompt's time) and count one prompt of ``day`` for the prompt's user
+        as ``DailyUsageRepository.take`` does: all of it or nothing. Atomic
+        by itself, in an autocommit unit of work too (one statement on
+        PostgreSQL), and exact under concurrency as ``take`` is. A room that
+        is not the user's, or is deleted meanwhile, is not found."""
         ...
 
     async def get(self, message_id: uuid.UUID) -> Message | None:

@@ -264,22 +264,30 @@ class ChatService:
     ) -> tuple[Quota, Message]:
         """The quota after counting the prompt, and the pending reply as
         stored (with the model of the user's tier)."""
-        async with self._uow() as uow:
-            # The unit is counted in this transaction, so it is kept exactly
-            # when the prompt is. Taken first: a user with no prompts left
-            # gets 429 whichever room they name.
-            quota = await self._quota.take_within(uow, user_id, now)
-            model = self._reply_models.get(quota.tier) if quota.tier is not None else None
+        # Two statements, no transaction: the tier, then the count, the room
+        # and the messages in one atomic write (``add_counted``). A webhook
+        # changing the tier between the two is one that came a moment later.
+        async with self._uow(autocommit=True) as uow:
+            allowance = await self._quota.allowance_within(uow, user_id, now)
+            model = self._reply_models.get(allowance.tier)
             if model is not None:
                 # The tier is known here at no cost: the worker asks this model.
                 reply = msgspec.structs.replace(reply, model=model)
-            # Touching the room checks that it is the user's and locks it
-            # against a concurrent delete, in one statement.
-            if not await uow.chatrooms.touch(user_id, room_id, now):
-                raise NotFound("chatroom not found")
-            await uow.messages.add(prompt, reply)
-            await uow.commit()
-        return quota, reply
+            counted = await uow.messages.add_counted(
+                prompt,
+                reply,
+                day=allowance.day,
+                limit=allowance.limit,
+                token_budget=allowance.token_budget,
+            )
+            if counted.used is not None:
+                return allowance.quota(counted.used), reply
+            if counted.room_found:
+                raise await self._quota.refusal_within(uow, user_id, allowance, now)
+            # The quota comes first: a user with no prompts left gets 429
+            # whichever room they name.
+            refusal = await self._quota.exhausted_within(uow, user_id, allowance, now)
+        raise refusal or NotFound("chatroom not found")
 
     async def _invalidate(self, user_id: uuid.UUID) -> None:
         try:

@@ -3,13 +3,36 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
+
+import msgspec
 
 from gemini_core.errors import QuotaExceeded, TokenBudgetExhausted
 from gemini_core.model import DailyCounts, Quota, Tier
 from gemini_core.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from gemini_core.services.tiers import TierService
 from gemini_core.utc import next_utc_midnight, seconds_until, utc_day
+
+
+class Allowance(msgspec.Struct, frozen=True, kw_only=True):
+    """What a user's tier allows on one UTC day: prompts (``limit``) and
+    tokens (``token_budget``), None for unlimited."""
+
+    tier: Tier
+    day: date
+    limit: int | None
+    token_budget: int | None
+    resets_at: datetime
+
+    def quota(self, used: int) -> Quota:
+        """The quota once ``used`` prompts of the day are counted."""
+        return Quota(
+            limit=self.limit,
+            used=used,
+            resets_at=self.resets_at,
+            token_budget=self.token_budget,
+            tier=self.tier,
+        )
 
 
 class QuotaService:
@@ -62,15 +85,47 @@ class QuotaService:
         have reached the tier's budget. Concurrent takes of one user wait
         for each other's transaction, so no more than the limit ever commit.
         The answer names the tier (``Quota.tier``)."""
-        tier = await self._tiers.tier_within(uow, user_id)
-        limit, budget = self._limits[tier], self._budgets[tier]
-        day = utc_day(now)
-        resets_at = next_utc_midnight(now)
-        used = await uow.daily_usage.take(user_id, day, limit, budget)
+        allowance = await self.allowance_within(uow, user_id, now)
+        used = await uow.daily_usage.take(
+            user_id, allowance.day, allowance.limit, allowance.token_budget
+        )
         if used is None:
-            counts = await uow.daily_usage.counts(user_id, day)
-            raise self._refusal(limit, budget, counts, resets_at, now)
-        return Quota(limit=limit, used=used, resets_at=resets_at, token_budget=budget, tier=tier)
+            raise await self.refusal_within(uow, user_id, allowance, now)
+        return allowance.quota(used)
+
+    async def allowance_within(
+        self, uow: UnitOfWork, user_id: uuid.UUID, now: datetime
+    ) -> Allowance:
+        """What the user's tier allows on ``now``'s day, for a count the
+        caller makes (``MessageRepository.add_counted``)."""
+        tier = await self._tiers.tier_within(uow, user_id)
+        return Allowance(
+            tier=tier,
+            day=utc_day(now),
+            limit=self._limits[tier],
+            token_budget=self._budgets[tier],
+            resets_at=next_utc_midnight(now),
+        )
+
+    async def refusal_within(
+        self, uow: UnitOfWork, user_id: uuid.UUID, allowance: Allowance, now: datetime
+    ) -> QuotaExceeded | TokenBudgetExhausted:
+        """Why a count under ``allowance`` was refused, with today's counts."""
+        counts = await uow.daily_usage.counts(user_id, allowance.day)
+        return self._refusal(
+            allowance.limit, allowance.token_budget, counts, allowance.resets_at, now
+        )
+
+    async def exhausted_within(
+        self, uow: UnitOfWork, user_id: uuid.UUID, allowance: Allowance, now: datetime
+    ) -> QuotaExceeded | TokenBudgetExhausted | None:
+        """The refusal a prompt would meet now (nothing counted), or None
+        while today's counts are under ``allowance``."""
+        counts = await uow.daily_usage.counts(user_id, allowance.day)
+        limit, budget = allowance.limit, allowance.token_budget
+        if (limit is None or counts.prompts < limit) and (budget is None or counts.tokens < budget):
+            return None
+        return self._refusal(limit, budget, counts, allowance.resets_at, now)
 
     @staticmethod
     def _refusal(

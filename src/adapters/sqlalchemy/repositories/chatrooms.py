@@ -23,7 +23,7 @@ _OWNED = sa.and_(
     chatrooms.c.user_id == sa.bindparam("owner_id"),
 )
 GET_OWNED = chatrooms.select().where(_OWNED)
-_TOUCH = (
+TOUCH = (
     chatrooms.update()
     .where(_OWNED)
     .values(last_message_at=sa.bindparam("touched_at"), activity_at=sa.bindparam("touched_at"))
@@ -154,4 +154,4 @@ class SqlChatroomRepository:
 
     async def touch(self, user_id: uuid.UUID, room_id: uuid.UUID, at: datetime) -> bool:
         params = {"owned_room_id": room_id, "owner_id": user_id, "touched_at": at}
-        return (await self._conn.execute(_TOUCH, params)).first() is not None
+        return (await self._conn.execute(TOUCH, params)).first() is not None

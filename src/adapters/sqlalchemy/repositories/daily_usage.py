@@ -15,19 +15,12 @@ from adapters.sqlalchemy.tables import daily_usage
 from gemini_core.model import DailyCounts
 
 
-@functools.cache
-def _take(dialect: str, *, limited: bool, budgeted: bool) -> Any:
-    """One statement, built once per dialect and kind (it runs on every
-    prompt): the day's first prompt inserts the row; later ones lock it and
-    count only while under the limit and the token budget. PostgreSQL
-    evaluates the WHERE on the newest committed counts, after waiting for
+def count_under(insert: Any, *, limited: bool, budgeted: bool) -> Any:
+    """``insert`` (of a day's row counting one prompt) made the day's count:
+    on a later prompt of the day it locks the row and counts one more only
+    while under ``:limit`` and ``:budget``, returning the count. PostgreSQL
+    evaluates that WHERE on the newest committed counts, after waiting for
     any transaction that holds the row; SQLite has one writer at a time."""
-    insert = dialect_insert_for(dialect, daily_usage).values(
-        # (Not named after the columns: an INSERT reserves those names.)
-        user_id=sa.bindparam("for_user_id"),
-        day=sa.bindparam("for_day"),
-        used=1,
-    )
     conditions = []
     if limited:
         conditions.append(daily_usage.c.used < sa.bindparam("limit"))
@@ -40,6 +33,20 @@ def _take(dialect: str, *, limited: bool, budgeted: bool) -> Any:
     ).returning(daily_usage.c.used)
 
 
+@functools.cache
+def take_statement(dialect: str, *, limited: bool, budgeted: bool) -> Any:
+    """One statement, built once per dialect and kind (it runs on every
+    new reply version): the day's first prompt inserts the row, later ones
+    count under the limit and budget (``count_under``)."""
+    insert = dialect_insert_for(dialect, daily_usage).values(
+        # (Not named after the columns: an INSERT reserves those names.)
+        user_id=sa.bindparam("for_user_id"),
+        day=sa.bindparam("for_day"),
+        used=1,
+    )
+    return count_under(insert, limited=limited, budgeted=budgeted)
+
+
 class SqlDailyUsageRepository:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
@@ -49,7 +56,7 @@ class SqlDailyUsageRepository:
     ) -> int | None:
         if (limit is not None and limit < 1) or (token_budget is not None and token_budget < 1):
             return None  # the insert below would count a first prompt
-        stmt = _take(
+        stmt = take_statement(
             self._conn.dialect.name, limited=limit is not None, budgeted=token_budget is not None
         )
         params = {"for_user_id": user_id, "for_day": day, "limit": limit, "budget": token_budget}

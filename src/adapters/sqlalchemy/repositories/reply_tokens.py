@@ -23,6 +23,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.sqlalchemy.repositories.dialect import dialect_insert_for
+from adapters.sqlalchemy.repositories.savepoints import savepoint
 from adapters.sqlalchemy.tables import daily_usage, messages
 from gemini_core.model import MessageStatus
 
@@ -86,7 +87,6 @@ def _postgres_statement() -> Any:
     return sa.select(done.c.id).add_cte(counted)
 
 
-_TAKE_WRITE_LOCK = sa.text("UPDATE messages SET id = id WHERE 0")
 _FINISH_RETURNING_USER = (
     messages.update().where(_PENDING).values(_SET).returning(messages.c.user_id)
 )
@@ -106,21 +106,8 @@ async def finish_counting_tokens(conn: AsyncConnection, params: dict[str, Any]) 
     whether it landed."""
     if conn.dialect.name == postgresql.dialect.name:
         return (await conn.execute(_postgres_statement(), params)).first() is not None
-    await conn.execute(sa.text("SAVEPOINT finish_reply"))
-    try:
-        # Take the write lock before the UPDATE: out of a transaction, the
-        # savepoint opened a deferred one, and the FTS5 trigger on content
-        # (migration 0005) reads the index before the UPDATE writes, so a
-        # writer that committed meanwhile made that read stale and SQLite
-        # refused the write at once ("database is locked") instead of
-        # waiting its busy_timeout. A write of no rows waits, then holds it.
-        await conn.execute(_TAKE_WRITE_LOCK)
+    async with savepoint(conn, "finish_reply"):
         row = (await conn.execute(_FINISH_RETURNING_USER, params)).first()
         if row is not None:
             await conn.execute(_SQLITE_COUNT, {**params, "count_user_id": row.user_id})
-    except BaseException:
-        await conn.execute(sa.text("ROLLBACK TO finish_reply"))
-        await conn.execute(sa.text("RELEASE finish_reply"))
-        raise
-    await conn.execute(sa.text("RELEASE finish_reply"))
     return row is not None

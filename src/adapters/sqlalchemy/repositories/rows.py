@@ -1,4 +1,4 @@
-"""Rows of the chatrooms and messages tables as the core's values."""
+"""Rows of the chatrooms and messages tables as the core's values, and back."""
 
 from __future__ import annotations
 
@@ -42,3 +42,27 @@ def message_of_row(row: Mapping[Any, Any]) -> Message:
         total_tokens=row["total_tokens"],
         model=row["model"],
     )
+
+
+def row_of_message(message: Message) -> dict[str, Any]:
+    """The messages table's values of ``message``, by column."""
+    return {
+        "id": message.id,
+        "chatroom_id": message.chatroom_id,
+        "user_id": message.user_id,
+        "role": message.role.value,
+        "content": message.content,
+        "status": message.status.value,
+        "error": message.error,
+        "created_at": message.created_at,
+        "completed_at": message.completed_at,
+        "prompt_tokens": message.prompt_tokens,
+        "output_tokens": message.output_tokens,
+        "deliveries": message.deliveries,
+        "reply_to": message.reply_to,
+        "superseded_at": message.superseded_at,
+        "edited_at": message.edited_at,
+        "thinking_tokens": message.thinking_tokens,
+        "total_tokens": message.total_tokens,
+        "model": message.model,
+    }
