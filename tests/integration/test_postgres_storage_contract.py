@@ -25,6 +25,7 @@ from adapters.sqlalchemy.tables import metadata
 from entrypoints.settings import load_settings
 from tests.contracts.counted_prompts import CountedPromptContract
 from tests.contracts.daily_usage import DailyUsageContract
+from tests.contracts.deliveries import ClaimDeliveryContract
 from tests.contracts.message_versions import MessageVersionsContract
 from tests.contracts.repositories import (
     ChatroomRepositoryContract,
@@ -67,7 +68,7 @@ class TestPostgresChatrooms(ChatroomRepositoryContract):
 
 
 class TestPostgresMessages(
-    MessageRepositoryContract, MessageVersionsContract, CountedPromptContract
+    MessageRepositoryContract, MessageVersionsContract, CountedPromptContract, ClaimDeliveryContract
 ):
     pass
 

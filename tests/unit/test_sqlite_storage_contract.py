@@ -15,6 +15,7 @@ from adapters.sqlalchemy.search_schema import include_name
 from adapters.sqlalchemy.tables import metadata
 from tests.contracts.counted_prompts import CountedPromptContract
 from tests.contracts.daily_usage import DailyUsageContract
+from tests.contracts.deliveries import ClaimDeliveryContract
 from tests.contracts.message_versions import MessageVersionsContract
 from tests.contracts.repositories import (
     ChatroomRepositoryContract,
@@ -53,7 +54,9 @@ class TestSqliteChatrooms(ChatroomRepositoryContract):
     pass
 
 
-class TestSqliteMessages(MessageRepositoryContract, MessageVersionsContract, CountedPromptContract):
+class TestSqliteMessages(
+    MessageRepositoryContract, MessageVersionsContract, CountedPromptContract, ClaimDeliveryContract
+):
     pass
 
 

@@ -46,6 +46,16 @@ class CountedPrompt(msgspec.Struct, frozen=True):
     room_found: bool
 
 
+class Delivery(msgspec.Struct, frozen=True):
+    """A pending reply claimed for one more delivery, with what its model
+    request is made of: its room (None when gone) and the room's messages
+    before it, newest first."""
+
+    reply: Message
+    room: Chatroom | None
+    history: list[Message]
+
+
 class ChatroomRepository(Protocol):
     """The stored chatrooms, inside a unit of work; every read and write is
     scoped to the owner, so another user's room looks absent."""
@@ -161,6 +171,14 @@ class MessageRepository(Protocol):
     async def start_delivery(self, message_id: uuid.UUID) -> Message | None:
         """Count one delivery of a pending reply and return it; None when the
         reply is gone or already final."""
+        ...
+
+    async def claim_delivery(self, message_id: uuid.UUID, history_limit: int) -> Delivery | None:
+        """``start_delivery``, with the reply's room (``ChatroomRepository.get``
+        for the reply's user) and up to ``history_limit`` messages before it
+        (``list_page`` before the reply), read in as few statements as the
+        database allows (one on PostgreSQL); None when the reply is gone or
+        already final."""
         ...
 
     async def finish(

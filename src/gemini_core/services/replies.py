@@ -13,6 +13,7 @@ from gemini_core.model import Chatroom, Message, MessageStatus, ReplyOutcome, Ro
 from gemini_core.ports import (
     ChatModel,
     Clock,
+    Delivery,
     DeltaSink,
     EventPublisher,
     MessageEvent,
@@ -101,13 +102,14 @@ class ReplyService:
         )
 
     async def _generate(self, run: ReplyRun) -> None:
-        reply = await self._claim(run)
-        if reply is None:
+        delivery = await self._claim(run)
+        if delivery is None:
             return
+        reply = delivery.reply
         if await self._stops.requested(reply.id):
             await self._stopped(run, reply, "")
             return
-        request, untitled = await self._request_for(reply)
+        request, untitled = self._request_for(delivery)
         if not request.turns:
             await self._fail(run, reply, "there is no prompt to answer")
             return
@@ -173,15 +175,17 @@ class ReplyService:
             ("cancelled", None) if cancelled else ("skipped", "finished by another run")
         )
 
-    async def _claim(self, run: ReplyRun) -> Message | None:
-        """Count this delivery; the reply to work on, or None when there is
-        nothing to do (final, gone, or failed here for too many deliveries)."""
-        # One conditional UPDATE: it needs no transaction around it.
+    async def _claim(self, run: ReplyRun) -> Delivery | None:
+        """Count this delivery; the reply to work on with its room and
+        history, or None when there is nothing to do (final, gone, or failed
+        here for too many deliveries)."""
+        # One conditional UPDATE and reads: no transaction around them.
         async with self._uow(autocommit=True) as uow:
-            reply = await uow.messages.start_delivery(run.reply_id)
-        if reply is None:
+            delivery = await uow.messages.claim_delivery(run.reply_id, self._max_messages)
+        if delivery is None:
             run.reason = "already final or gone"
             return None
+        reply = delivery.reply
         run.deliveries = reply.deliveries
         if reply.deliveries > self._max_deliveries:
             await self._fail(
@@ -190,15 +194,13 @@ class ReplyService:
                 f"the reply could not be generated after {self._max_deliveries} attempts",
             )
             return None
-        return reply
+        return delivery
 
-    async def _request_for(self, reply: Message) -> tuple[ModelRequest, Chatroom | None]:
+    def _request_for(self, delivery: Delivery) -> tuple[ModelRequest, Chatroom | None]:
         """The model's request, with the room's own system instruction in
         place of the service's when it has one; and the room when this is
         its first reply and the user has not named it (to be titled)."""
-        async with self._uow(autocommit=True) as uow:  # one connection, two reads
-            room = await uow.chatrooms.get(reply.user_id, reply.chatroom_id)
-            history = await uow.messages.list_page(reply.chatroom_id, self._max_messages, reply.id)
+        reply, room, history = delivery.reply, delivery.room, delivery.history
         instruction = self._system_instruction
         if room is not None and room.system_instruction:
             instruction = room.system_instruction

@@ -10,26 +10,19 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.sqlalchemy.repositories.counted_prompts import add_counted_prompt
+from adapters.sqlalchemy.repositories.deliveries import claim_delivery
 from adapters.sqlalchemy.repositories.reply_tokens import finish_counting_tokens
 from adapters.sqlalchemy.repositories.room_pages import read_room_page
 from adapters.sqlalchemy.repositories.rows import message_of_row, row_of_message
+from adapters.sqlalchemy.repositories.statements import PAGE, PAGE_BEFORE, PENDING, START_DELIVERY
 from adapters.sqlalchemy.tables import messages
 from adapters.sqlalchemy.tables import messages as messages_table
 from gemini_core.model import Message, MessageStatus, Role
-from gemini_core.ports import CountedPrompt, RoomPage
+from gemini_core.ports import CountedPrompt, Delivery, RoomPage
 
 # The hot statements, built once: building a statement and its cache key
 # costs ~100-150 us of Python per call, more than running it takes here.
-_PAGE = (
-    messages.select()
-    .where(
-        messages.c.chatroom_id == sa.bindparam("chatroom_id"),
-        messages.c.superseded_at.is_(None),
-    )
-    .order_by(messages.c.id.desc())
-    .limit(sa.bindparam("limit"))
-)
-_PAGE_BEFORE = _PAGE.where(messages.c.id < sa.bindparam("before"))
+# (The page and the delivery claim are in statements.py.)
 _FORWARD = (
     messages.select()
     .where(messages.c.chatroom_id == sa.bindparam("chatroom_id"))
@@ -37,18 +30,8 @@ _FORWARD = (
     .limit(sa.bindparam("limit"))
 )
 _FORWARD_AFTER = _FORWARD.where(messages.c.id > sa.bindparam("after"))
-_PENDING = sa.and_(
-    messages.c.id == sa.bindparam("message_id"),
-    messages.c.status == MessageStatus.PENDING.value,
-)
-_START_DELIVERY = (
-    messages.update()
-    .where(_PENDING)
-    .values(deliveries=messages.c.deliveries + 1)
-    .returning(*messages.c)
-)
 _MODEL_MAX = 64  # the column's length (migration 0004)
-_FINISH = messages.update().where(_PENDING).returning(messages.c.id)
+_FINISH = messages.update().where(PENDING).returning(messages.c.id)
 _LAST_PROMPT = (
     messages.select()
     .where(
@@ -103,7 +86,7 @@ class SqlMessageRepository:
         self, chatroom_id: uuid.UUID, limit: int, before: uuid.UUID | None
     ) -> list[Message]:
         params = {"chatroom_id": chatroom_id, "limit": limit, "before": before}
-        stmt = _PAGE if before is None else _PAGE_BEFORE
+        stmt = PAGE if before is None else PAGE_BEFORE
         return [message_of_row(row._mapping) for row in await self._conn.execute(stmt, params)]
 
     async def room_page(
@@ -119,8 +102,11 @@ class SqlMessageRepository:
         return [message_of_row(row._mapping) for row in await self._conn.execute(stmt, params)]
 
     async def start_delivery(self, message_id: uuid.UUID) -> Message | None:
-        row = (await self._conn.execute(_START_DELIVERY, {"message_id": message_id})).first()
+        row = (await self._conn.execute(START_DELIVERY, {"message_id": message_id})).first()
         return message_of_row(row._mapping) if row else None
+
+    async def claim_delivery(self, message_id: uuid.UUID, history_limit: int) -> Delivery | None:
+        return await claim_delivery(self._conn, message_id, history_limit)
 
     async def finish(
         self,
