@@ -273,3 +273,35 @@ async def test_a_refused_prompt_stores_nothing(container: Container, user: User)
         stored = await uow.messages.list_page(room.id, 100, None)
     assert len(stored) == 10  # five prompts and their five replies
     assert "one too many" not in {m.content for m in stored}
+
+
+async def test_no_prompts_left_is_quota_exceeded_whichever_room_is_named(
+    container: Container, user: User
+) -> None:
+    chat = container.resolve(ChatService)
+    room = await chat.create_room(user.id, "r")
+    for n in range(5):
+        await chat.send_prompt(user.id, room.id, f"p{n}")
+    stranger = await add_user(container, "+919876500001")
+    theirs = await chat.create_room(stranger.id, "theirs")
+
+    for elsewhere in (uuid.uuid4(), theirs.id):
+        with pytest.raises(QuotaExceeded):
+            await chat.send_prompt(user.id, elsewhere, "one too many")
+
+    assert await used_today(container, user) == 5
+
+
+async def test_a_limit_of_zero_refuses_the_first_prompt_whichever_room(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    async with services(tmp_path, clock, BASIC_DAILY_LIMIT="0") as container:
+        chat = container.resolve(ChatService)
+        user = await add_user(container)
+        room = await chat.create_room(user.id, "r")
+
+        for target in (room.id, uuid.uuid4()):
+            with pytest.raises(QuotaExceeded):
+                await chat.send_prompt(user.id, target, "hello")
+
+        assert await used_today(container, user) == 0
