@@ -18,14 +18,14 @@ from gemini_core.ports import ChatroomCursor
 # The hot statements, built once (building one and its cache key costs
 # ~100 us of Python per call).
 # (Not named after the columns: an UPDATE reserves those names for its SET.)
-_OWNED = sa.and_(
+OWNED = sa.and_(
     chatrooms.c.id == sa.bindparam("owned_room_id"),
     chatrooms.c.user_id == sa.bindparam("owner_id"),
 )
-GET_OWNED = chatrooms.select().where(_OWNED)
+GET_OWNED = chatrooms.select().where(OWNED)
 TOUCH = (
     chatrooms.update()
-    .where(_OWNED)
+    .where(OWNED)
     .values(last_message_at=sa.bindparam("touched_at"), activity_at=sa.bindparam("touched_at"))
     .returning(chatrooms.c.id)
 )

@@ -31,7 +31,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from adapters.sqlalchemy.repositories.chatrooms import GET_OWNED, TOUCH
+from adapters.sqlalchemy.repositories.chatrooms import GET_OWNED, OWNED, TOUCH
 from adapters.sqlalchemy.repositories.daily_usage import count_under, take_statement
 from adapters.sqlalchemy.repositories.rows import row_of_message
 from adapters.sqlalchemy.repositories.savepoints import savepoint
@@ -45,26 +45,19 @@ _NEW = ("m0", "m1")  # the prompt's and the reply's parameters: m0_id, m1_conten
 
 @functools.cache
 def _postgres_statement(*, limited: bool, budgeted: bool) -> Any:
-    owner = sa.bindparam("owner_id", type_=sa.Uuid())
-    room_id = sa.bindparam("owned_room_id", type_=sa.Uuid())
-    room = (
-        sa.select(chatrooms.c.id)
-        .where(chatrooms.c.id == room_id, chatrooms.c.user_id == owner)
-        .cte("room")
-    )
+    # The room's read and touch are the repository's own (GET_OWNED, TOUCH).
+    room = sa.select(chatrooms.c.id).where(OWNED).cte("room")
     first_of_day = postgresql.insert(daily_usage).from_select(
         ["user_id", "day", "used"],
-        sa.select(owner, sa.bindparam("for_day", type_=sa.Date()), sa.literal(1)).select_from(room),
+        sa.select(
+            sa.bindparam("owner_id", type_=sa.Uuid()),
+            sa.bindparam("for_day", type_=sa.Date()),
+            sa.literal(1),
+        ).select_from(room),
     )
     counted = count_under(first_of_day, limited=limited, budgeted=budgeted).cte("counted")
     was_counted = sa.exists(sa.select(counted.c.used))
-    touched = (
-        chatrooms.update()
-        .where(chatrooms.c.id == room_id, chatrooms.c.user_id == owner, was_counted)
-        .values(last_message_at=sa.bindparam("touched_at"), activity_at=sa.bindparam("touched_at"))
-        .returning(chatrooms.c.id)
-        .cte("touched")
-    )
+    touched = TOUCH.where(was_counted).cte("touched")
     new_rows = sa.union_all(
         *(
             sa.select(
