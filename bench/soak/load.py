@@ -145,7 +145,11 @@ class User:
 async def drive(apis: list[str], plan: LoadPlan, tally: Tally) -> None:
     """Every user's session, started at random times over the run; returns
     when the last has ended (no prompt is sent after ``plan.seconds``)."""
-    limits = httpx.Limits(max_connections=200, max_keepalive_connections=50)
+    # A kept-alive connection is dropped here before the server's idle
+    # timeout (uvicorn's 5 s, httpx's own default too): reused at the very
+    # moment the server closes it, a request is lost on the wire (ReadError)
+    # without ever reaching the app.
+    limits = httpx.Limits(max_connections=200, max_keepalive_connections=50, keepalive_expiry=2.0)
     clients = [
         httpx.AsyncClient(base_url=url, timeout=REQUEST_TIMEOUT, limits=limits) for url in apis
     ]
