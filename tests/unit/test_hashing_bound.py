@@ -76,6 +76,13 @@ async def first_done(
     return done
 
 
+async def hasher_busy(hasher: GatedHasher) -> None:
+    """Until a check holds a slot; the deadline only stops a broken run."""
+    async with asyncio.timeout(20):
+        while hasher.running == 0:
+            await asyncio.sleep(0.01)
+
+
 async def test_logins_past_the_slots_and_the_queue_are_refused_at_once(tmp_path: Path) -> None:
     hasher = GatedHasher()
     env = {"PASSWORD_HASH_CONCURRENCY": "2", "PASSWORD_HASH_QUEUE": "3", "PASSWORD_HASH_WAIT": "60"}
@@ -105,7 +112,11 @@ async def test_a_login_waiting_too_long_for_a_slot_is_refused(tmp_path: Path) ->
     }
     async with api_with(tmp_path, hasher, **env) as api:
         hasher.gate.clear()
-        first, second = log_in(api), log_in(api)
+        first = log_in(api)
+        # The second starts only once the first holds the slot: which request
+        # reaches the hasher first is otherwise up to the scheduler.
+        await hasher_busy(hasher)
+        second = log_in(api)
         (late,) = await first_done([first, second], 1)
         assert late is second
         assert_error(late.result(), 503, "service_unavailable")
@@ -145,9 +156,7 @@ async def test_a_reset_refused_as_busy_keeps_its_code(tmp_path: Path) -> None:
         reset["new_password"] = "another good password"
         hasher.gate.clear()
         busy_login = log_in(api)  # holds the one slot
-        async with asyncio.timeout(20):  # only stops a broken run
-            while hasher.running == 0:
-                await asyncio.sleep(0.01)
+        await hasher_busy(hasher)
         async with asyncio.timeout(20):  # only stops a broken run
             refused = await api.post("/auth/reset-password", json=reset)
         assert_error(refused, 503, "service_unavailable")
