@@ -22,6 +22,7 @@ from gemini_core.model import (
     Role,
     Subscription,
     SubscriptionStatus,
+    Tier,
     User,
 )
 from gemini_core.ports import ChatroomCursor, UnitOfWorkFactory
@@ -130,6 +131,32 @@ class UserRepositoryContract:
             assert await uow.users.get_by_mobile(user.mobile_number) == user
             assert await uow.users.get(new_id()) is None
             assert await uow.users.get_by_mobile("+14155550100") is None
+
+    async def test_a_user_is_read_with_their_subscriptions_tier(
+        self, uow_factory: UnitOfWorkFactory
+    ) -> None:
+        user = await stored_user(uow_factory)
+        period_end = T0 + timedelta(days=30)
+        async with uow_factory() as uow:
+            got = await uow.users.get(user.id)
+            assert got is not None and got.subscription_status is SubscriptionStatus.NONE
+            await uow.subscriptions.save(
+                Subscription(
+                    user_id=user.id,
+                    status=SubscriptionStatus.PAST_DUE,
+                    current_period_end=period_end,
+                )
+            )
+            await uow.commit()
+        async with uow_factory() as uow:
+            for got in (
+                await uow.users.get(user.id),
+                await uow.users.get_by_mobile(user.mobile_number),
+            ):
+                assert got is not None
+                assert got.subscription_status is SubscriptionStatus.PAST_DUE
+                assert got.subscription_period_end == period_end
+                assert got.tier(T0) is Tier.PRO
 
     async def test_a_taken_mobile_number_is_refused(self, uow_factory: UnitOfWorkFactory) -> None:
         await stored_user(uow_factory)

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 import msgspec
 
-from gemini_core.model import User
+from gemini_core.model import SubscriptionStatus, Tier, User
 from gemini_core.ports import UserCache
 
 
@@ -73,3 +73,17 @@ class UserCacheContract:
         await asyncio.gather(*(users.fill(v) for v in versions))
         cached = await users.get(user.id)
         assert cached is not None and cached.token_version in range(10)
+
+    async def test_the_tier_travels_with_the_entry(self, users: UserCache) -> None:
+        period_end = datetime(2030, 2, 1, tzinfo=UTC)
+        user = msgspec.structs.replace(
+            a_user(),
+            subscription_status=SubscriptionStatus.PAST_DUE,
+            subscription_period_end=period_end,
+        )
+        await users.fill(user)
+        cached = await users.get(user.id)
+        assert cached is not None
+        assert cached.subscription_status is SubscriptionStatus.PAST_DUE
+        assert cached.subscription_period_end == period_end
+        assert cached.tier(period_end) is Tier.PRO  # within the grace period

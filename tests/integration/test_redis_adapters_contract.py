@@ -8,6 +8,7 @@ import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
+import msgspec
 import pytest
 import redis.asyncio as aioredis
 from redis.asyncio.retry import Retry
@@ -32,7 +33,7 @@ from tests.contracts.otp_store import OtpStoreContract, challenge
 from tests.contracts.rate_limiter import RateLimiterContract
 from tests.contracts.reply_cancellations import ReplyCancellationsContract
 from tests.contracts.stream_slots import StreamSlotsContract
-from tests.contracts.user_cache import UserCacheContract
+from tests.contracts.user_cache import UserCacheContract, a_user
 from tests.contracts.worker_registry import WorkerRegistryContract
 
 pytestmark = pytest.mark.integration
@@ -57,6 +58,17 @@ class TestRedisUserCache(UserCacheContract):
     @pytest.fixture
     def users(self, redis_client: aioredis.Redis, redis_prefix: str) -> RedisUserCache:
         return RedisUserCache(redis_client, redis_prefix)
+
+    async def test_an_entry_written_before_users_carried_their_tier_is_a_miss(
+        self, users: RedisUserCache, redis_client: aioredis.Redis, redis_prefix: str
+    ) -> None:
+        # What the previous version wrote: the user without the tier's fields.
+        # Read as a Basic user it would cut a Pro user off for the entry's TTL.
+        user = a_user()
+        fields = msgspec.structs.asdict(user)
+        old = {k: v for k, v in fields.items() if not k.startswith("subscription_")}
+        await redis_client.set(f"{redis_prefix}user:{user.id}", msgspec.msgpack.encode(old))
+        assert await users.get(user.id) is None
 
 
 class TestRedisOtpStore(OtpStoreContract):

@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import psycopg
+import redis
 
 from tests.integration.test_workers import (  # noqa: F401 (fixtures)
     EnvFactory,
@@ -29,14 +30,17 @@ BASIC_MODEL = "gemini-2.5-flash-lite"
 PRO_MODEL = "gemini-2.5-pro"
 
 
-def make_pro(database_url: str, user_id: str) -> None:
-    """What a Stripe webhook of an active subscription leaves stored."""
+def make_pro(database_url: str, env: dict[str, str], user_id: str) -> None:
+    """What a Stripe webhook of an active subscription leaves: the row
+    stored, and the cached user (which carries the tier) gone."""
     with psycopg.connect(database_url.replace("postgresql+psycopg://", "postgresql://")) as conn:
         conn.execute(
             "INSERT INTO subscriptions (user_id, status, cancel_at_period_end, event_created)"
             " VALUES (%s, 'active', false, 1)",
             (user_id,),
         )
+    with redis.Redis.from_url(env["REDIS_URL"]) as client:
+        client.delete(f"{env['REDIS_PREFIX']}user:{user_id}")
 
 
 def day_tokens(database_url: str, user_id: str) -> int:
@@ -83,7 +87,7 @@ def test_each_tier_is_answered_by_its_model_and_every_reply_is_counted(
         basic = login(api, "+919876543210")
         pro = login(api, "+919876543211")
         pro_id = api.get("/user/me", headers=pro).json()["data"]["user"]["id"]
-        make_pro(postgres_database, pro_id)
+        make_pro(postgres_database, env, pro_id)
         seen: dict[str, dict[str, Any]] = {}
         for name, headers in (("basic", basic), ("pro", pro)):
             room = new_room(api, headers)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from entrypoints.container import Container
 from gemini_core.ids import new_id
 from gemini_core.model import Subscription, User
-from gemini_core.ports import Clock, UnitOfWorkFactory
+from gemini_core.ports import Clock, UnitOfWorkFactory, UserCache
 
 
 async def add_user(container: Container, mobile: str = "+919876543210") -> User:
@@ -19,9 +19,11 @@ async def add_user(container: Container, mobile: str = "+919876543210") -> User:
 
 
 async def save_subscription(container: Container, subscription: Subscription) -> None:
-    """Store a subscription state as a webhook would have left it."""
+    """Store a subscription state as a webhook would have left it, the
+    cached user held as a webhook holds it."""
     async with container.resolve(UnitOfWorkFactory)() as uow:
         await uow.subscriptions.save(subscription)
+        await container.resolve(UserCache).hold(subscription.user_id)
         await uow.commit()
 
 

@@ -14,8 +14,8 @@ import httpx
 import pytest
 
 from gemini_core.model import Subscription, SubscriptionStatus
-from gemini_core.ports import UnitOfWorkFactory
 from tests.support.api import ApiClient, assert_error, login, make_settings, running_app
+from tests.support.core import save_subscription
 from tests.support.fakes import FakeClock, ScriptedModel, cheap_hasher
 from tests.support.metrics import sample
 from tests.unit.test_api_chat import create_room, wait_for_reply
@@ -56,11 +56,8 @@ async def usage(client: httpx.AsyncClient, headers: dict[str, str]) -> dict[str,
 
 async def make_pro(client: ApiClient, headers: dict[str, str]) -> None:
     me = (await client.get("/user/me", headers=headers)).json()["data"]["user"]
-    async with client.container.resolve(UnitOfWorkFactory)() as uow:
-        await uow.subscriptions.save(
-            Subscription(user_id=uuid.UUID(me["id"]), status=SubscriptionStatus.ACTIVE)
-        )
-        await uow.commit()
+    subscription = Subscription(user_id=uuid.UUID(me["id"]), status=SubscriptionStatus.ACTIVE)
+    await save_subscription(client.container, subscription)
 
 
 async def test_a_reply_shows_its_tokens_and_the_model_that_answered(

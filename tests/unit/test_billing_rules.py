@@ -18,13 +18,15 @@ from pathlib import Path
 
 import pytest
 
+from adapters.memory import InMemoryUserCache
 from entrypoints.bootstrap import bootstrap
 from entrypoints.container import Container
-from gemini_core.errors import BillingError, InvalidSignature
+from gemini_core.errors import BillingError, InvalidSignature, ServiceUnavailable
 from gemini_core.model import SubscriptionStatus, Tier, User
 from gemini_core.model.billing import PAST_DUE_GRACE
-from gemini_core.ports import BillingEvent, SubscriptionSnapshot, UnitOfWorkFactory
+from gemini_core.ports import BillingEvent, SubscriptionSnapshot, UnitOfWorkFactory, UserCache
 from gemini_core.services import BillingService, QuotaService, TierService
+from gemini_core.services.user_records import UserRecords
 from tests.support.api import make_settings
 from tests.support.core import add_user, stored_subscription
 from tests.support.fakes import (
@@ -259,6 +261,77 @@ async def test_a_provider_failure_changes_nothing_and_the_retry_applies(billing:
 
     await billing.deliver(event)  # the provider's retry of the same event id
     assert await billing.tier() is Tier.PRO
+
+
+# -- the tier the cached user carries ---------------------------------------
+
+
+async def cached_tier(billing: Billing) -> Tier:
+    """The tier of the user as a request reads them: through the user cache."""
+    records = UserRecords(
+        billing.container.resolve(UnitOfWorkFactory), billing.container.resolve(UserCache)
+    )
+    user = await records.cached(billing.user.id)
+    assert user is not None
+    return billing.tiers.tier_of_user(user)
+
+
+async def test_a_webhook_changes_the_tier_of_a_cached_user_at_once(billing: Billing) -> None:
+    assert await cached_tier(billing) is Tier.BASIC  # now cached as Basic
+    await billing.deliver(billing.event(billing.subscription(SubscriptionStatus.ACTIVE)))
+    assert await cached_tier(billing) is Tier.PRO
+    await billing.deliver(
+        billing.event(billing.subscription(SubscriptionStatus.CANCELED), created=2_000)
+    )
+    assert await cached_tier(billing) is Tier.BASIC
+
+
+class UnreachableHolds:
+    """A user cache whose holds fail while ``down``, as Redis down would."""
+
+    def __init__(self, inner: UserCache) -> None:
+        self.inner = inner
+        self.down = True
+
+    async def get(self, user_id: uuid.UUID) -> User | None:
+        return await self.inner.get(user_id)
+
+    async def fill(self, user: User) -> None:
+        await self.inner.fill(user)
+
+    async def hold(self, user_id: uuid.UUID) -> None:
+        if self.down:
+            raise ServiceUnavailable("redis is unreachable")
+        await self.inner.hold(user_id)
+
+    async def replace(self, user: User) -> None:
+        await self.inner.replace(user)
+
+
+async def test_a_cache_that_cannot_be_held_fails_the_event_and_the_retry_applies(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    provider = FakeBillingGateway()
+    cache = UnreachableHolds(InMemoryUserCache(clock))
+    async with bootstrap(
+        make_settings(tmp_path),
+        clock=clock,
+        hasher=cheap_hasher(),
+        queue=RecordingQueue(),
+        model=ScriptedModel(),
+        billing=provider,
+        user_cache=cache,
+    ) as container:
+        billing = Billing(container, provider, await add_user(container))
+        assert await cached_tier(billing) is Tier.BASIC
+        event = billing.event(billing.subscription(SubscriptionStatus.ACTIVE))
+        with pytest.raises(ServiceUnavailable):
+            await billing.deliver(event)
+        # Not applied, so no process is left reading the old tier from the cache.
+        assert await billing.status() is SubscriptionStatus.NONE
+        cache.down = False
+        await billing.deliver(event)  # the provider's retry of the same event id
+        assert await cached_tier(billing) is Tier.PRO
 
 
 # -- what is not applied -----------------------------------------------------------

@@ -20,7 +20,14 @@ import pytest
 from entrypoints.bootstrap import bootstrap
 from entrypoints.container import Container
 from gemini_core.errors import NotFound, QuotaExceeded
-from gemini_core.model import Chatroom, MessageStatus, Subscription, SubscriptionStatus, User
+from gemini_core.model import (
+    Chatroom,
+    MessageStatus,
+    Subscription,
+    SubscriptionStatus,
+    Tier,
+    User,
+)
 from gemini_core.ports import UnitOfWorkFactory
 from gemini_core.services import ChatService, QuotaService, ReplyFailer
 from tests.support.api import make_settings
@@ -183,6 +190,23 @@ async def test_an_upgrade_applies_to_the_very_next_prompt(
     await make_pro(container, user)
 
     assert (await quota.take(user.id)).used == 6
+
+
+async def test_a_prompt_counts_under_the_tier_its_caller_brings(
+    container: Container, user: User
+) -> None:
+    # The API brings the cached user's tier, so a prompt reads no
+    # subscription; without one the stored subscription decides.
+    chat = container.resolve(ChatService)
+    room = await chat.create_room(user.id, "r")
+    for n in range(5):
+        await chat.send_prompt(user.id, room.id, f"p{n}")
+    with pytest.raises(QuotaExceeded):
+        await chat.send_prompt(user.id, room.id, "read: basic", tier=None)
+    with pytest.raises(QuotaExceeded):
+        await chat.send_prompt(user.id, room.id, "brought: basic", tier=Tier.BASIC)
+    accepted = await chat.send_prompt(user.id, room.id, "brought: pro", tier=Tier.PRO)
+    assert accepted.quota.tier is Tier.PRO and accepted.quota.used == 6
 
 
 # -- giving units back ---------------------------------------------------------

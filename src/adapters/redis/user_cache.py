@@ -8,12 +8,20 @@ import msgspec
 import redis.asyncio as aioredis
 
 from adapters.redis.outage import unavailable_on_outage
-from gemini_core.model import User
+from gemini_core.model import SubscriptionStatus, User
 
 ENTRY_TTL_MS = 10 * 60 * 1000
 HOLD_TTL_MS = 30 * 1000
 # A held key holds this instead of a user.
 _HOLD = b"hold"
+
+
+class _Entry(User, frozen=True, kw_only=True):
+    """An entry as read: entries written before users carried their tier
+    lack it, and a process of this version reads those as a miss rather
+    than as a user on Basic (a process of the older one ignores the field)."""
+
+    subscription_status: SubscriptionStatus
 
 
 class RedisUserCache:
@@ -27,7 +35,7 @@ class RedisUserCache:
         self._client = client
         self._prefix = prefix
         self._encoder = msgspec.msgpack.Encoder()
-        self._decoder = msgspec.msgpack.Decoder(User)
+        self._decoder = msgspec.msgpack.Decoder(_Entry)
 
     def _key(self, user_id: uuid.UUID) -> str:
         return f"{self._prefix}user:{user_id}"
@@ -42,7 +50,11 @@ class RedisUserCache:
         raw: bytes | None = await self._client.get(self._key(user_id))  # type: ignore[assignment]
         if raw is None or raw == _HOLD:
             return None
-        return self._decoder.decode(raw)
+        try:
+            entry = self._decoder.decode(raw)
+        except msgspec.ValidationError:
+            return None  # written before users carried their tier; refilled after expiry
+        return User(**msgspec.structs.asdict(entry))
 
     @unavailable_on_outage
     async def fill(self, user: User) -> None:

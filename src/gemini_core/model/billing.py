@@ -51,12 +51,21 @@ class Subscription(msgspec.Struct, frozen=True, kw_only=True):
 
     def tier(self, now: datetime) -> Tier:
         """Pro while active or trialing, and past_due within the grace period."""
-        if self.status in (SubscriptionStatus.ACTIVE, SubscriptionStatus.TRIALING):
-            return Tier.PRO
-        if (
-            self.status is SubscriptionStatus.PAST_DUE
-            and self.current_period_end is not None
-            and now < self.current_period_end + PAST_DUE_GRACE
-        ):
-            return Tier.PRO
-        return Tier.BASIC
+        return tier_granted(self.status, self.current_period_end, now)
+
+
+def tier_granted(
+    status: SubscriptionStatus, current_period_end: datetime | None, now: datetime
+) -> Tier:
+    """The tier a subscription in ``status`` whose period ends at
+    ``current_period_end`` grants at ``now``: Pro while active or trialing,
+    and past_due within the grace period."""
+    if status in (SubscriptionStatus.ACTIVE, SubscriptionStatus.TRIALING):
+        return Tier.PRO
+    if (
+        status is SubscriptionStatus.PAST_DUE
+        and current_period_end is not None
+        and now < current_period_end + PAST_DUE_GRACE
+    ):
+        return Tier.PRO
+    return Tier.BASIC

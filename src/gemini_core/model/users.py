@@ -7,6 +7,8 @@ from datetime import datetime
 
 import msgspec
 
+from gemini_core.model.billing import SubscriptionStatus, Tier, tier_granted
+
 USER_NAME_MAX = 100
 EMAIL_MAX = 254
 
@@ -32,6 +34,15 @@ class User(msgspec.Struct, frozen=True, kw_only=True):
     created_at: datetime
     pending_password_hash: str | None = None
     mobile_verified_at: datetime | None = None
+    # The stored subscription's status and period end, read with the user:
+    # the tier travels with the cached user, so a prompt reads no
+    # subscription. Webhooks, which alone change them, hold the cached entry.
+    subscription_status: SubscriptionStatus = SubscriptionStatus.NONE
+    subscription_period_end: datetime | None = None
+
+    def tier(self, now: datetime) -> Tier:
+        """The tier the user's subscription grants at ``now``."""
+        return tier_granted(self.subscription_status, self.subscription_period_end, now)
 
     @property
     def is_verified(self) -> bool:

@@ -21,11 +21,13 @@ class UserRepository(Protocol):
         ...
 
     async def get(self, user_id: uuid.UUID) -> User | None:
-        """The user with this id, hashes included; None when there is none."""
+        """The user with this id, hashes included, and their subscription's
+        status and period end (``none`` without one); None when there is none."""
         ...
 
     async def get_by_mobile(self, mobile_number: str) -> User | None:
-        """The user holding this exact (canonical) number; None when nobody does."""
+        """The user holding this exact (canonical) number, as ``get`` reads
+        users; None when nobody does."""
         ...
 
     async def set_password(
@@ -70,7 +72,9 @@ class UserCache(Protocol):
     ``hold`` before their transaction and ``replace`` after it; readers only
     ``fill`` a key that is absent. So a reader that read the database before
     the change can never put the old version back: the hold (or the new
-    entry) is there.
+    entry) is there. Writers that change the tier (a webhook) ``hold``
+    before they commit and leave the hold to expire: until then readers go
+    to the database, which has the new tier.
     """
 
     async def get(self, user_id: uuid.UUID) -> User | None:

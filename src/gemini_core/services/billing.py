@@ -2,9 +2,9 @@
 
 The provider's webhooks are the source of truth for the tier: checkout only
 hands out a payment page, and nothing here grants Pro until a verified event
-says the subscription is active. The tier itself is read per request from the
-stored subscription (``TierService``), so a change applied here is seen by the
-quota at once.
+says the subscription is active. The tier travels with the cached user (read
+with the stored subscription); a webhook that changes the subscription holds
+that entry before it commits, so every process reads the new tier at once.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from gemini_core.ports import (
     SubscriptionSnapshot,
     UnitOfWork,
     UnitOfWorkFactory,
+    UserCache,
 )
 
 logger = logging.getLogger(__name__)
@@ -78,8 +79,10 @@ class BillingService:
         gateway: BillingGateway | None,
         clock: Clock,
         public_url: str,
+        user_cache: UserCache,
     ) -> None:
         self._uow = uow
+        self._user_cache = user_cache
         self._gateway = gateway
         self._clock = clock
         self._public_url = public_url.rstrip("/")
@@ -183,7 +186,12 @@ class BillingService:
                 if not await uow.processed_events.add(event.id, self._clock.now()):
                     logger.info("webhook event %s was already applied", event.id)
                     return
-                await self._apply(uow, gateway, event)
+                changed = await self._apply(uow, gateway, event)
+                if changed is not None:
+                    # Before the commit, so no reader can cache the old tier
+                    # after it; Redis down fails the event, which the
+                    # provider retries, rather than leave a stale tier.
+                    await self._user_cache.hold(changed)
                 await uow.commit()
         except UnsupportedBillingState as exc:
             # Signed and sound, only newer than this server: a retry would
@@ -196,10 +204,13 @@ class BillingService:
                 exc.message,
             )
 
-    async def _apply(self, uow: UnitOfWork, gateway: BillingGateway, event: BillingEvent) -> None:
+    async def _apply(
+        self, uow: UnitOfWork, gateway: BillingGateway, event: BillingEvent
+    ) -> uuid.UUID | None:
+        """Apply the event; the user whose subscription state it changed, if any."""
         stored = await self._locked_subscription(uow, event)
         if stored is None:
-            return
+            return None
         if event.subscription_id is None:
             # E.g. a completed checkout whose subscription is not made yet:
             # keep the customer, the subscription's own events follow.
@@ -207,7 +218,7 @@ class BillingService:
                 await uow.subscriptions.save(
                     msgspec.structs.replace(stored, customer_id=event.customer_id)
                 )
-            return
+            return None
         # Events arrive late, twice and out of order, and their snapshots may be
         # stale; the provider's current state is the same whatever the order,
         # so every event just re-reads it. A failure here (the provider is
@@ -220,7 +231,7 @@ class BillingService:
                 current.subscription_id,
                 stored.subscription_id,
             )
-            return
+            return None
         await uow.subscriptions.save(
             Subscription(
                 user_id=stored.user_id,
@@ -239,6 +250,7 @@ class BillingService:
             event.id,
             event.type,
         )
+        return stored.user_id
 
     async def _locked_subscription(
         self, uow: UnitOfWork, event: BillingEvent

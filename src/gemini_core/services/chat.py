@@ -233,16 +233,18 @@ class ChatService:
         return room
 
     async def send_prompt(
-        self, user_id: uuid.UUID, room_id: uuid.UUID, content: str
+        self, user_id: uuid.UUID, room_id: uuid.UUID, content: str, *, tier: Tier | None = None
     ) -> PromptAccepted:
         """Take the quota and store the prompt and a pending reply in one
         transaction, then enqueue the reply. Nothing is stored or counted
         when the quota refuses or the room is not the user's; a reply that
-        cannot be enqueued ends failed, quota returned."""
+        cannot be enqueued ends failed, quota returned. ``tier``: the
+        user's, when the caller knows it (``User.tier`` of the cached
+        user); None reads it from the stored subscription."""
         text = clean_text(content, "content", CONTENT_MAX, strip=False)
         now = self._clock.now()
         prompt, reply = prompt_and_reply(user_id, room_id, text, now)
-        quota, reply = await self._store_prompt(user_id, room_id, prompt, reply, now)
+        quota, reply = await self._store_prompt(user_id, room_id, prompt, reply, now, tier)
         await self._invalidate(user_id)
         await self._events.publish_all(
             [
@@ -260,15 +262,26 @@ class ChatService:
         return PromptAccepted(message=prompt, reply=reply, quota=quota, quota_resets_in=resets_in)
 
     async def _store_prompt(
-        self, user_id: uuid.UUID, room_id: uuid.UUID, prompt: Message, reply: Message, now: datetime
+        self,
+        user_id: uuid.UUID,
+        room_id: uuid.UUID,
+        prompt: Message,
+        reply: Message,
+        now: datetime,
+        tier: Tier | None,
     ) -> tuple[Quota, Message]:
         """The quota after counting the prompt, and the pending reply as
         stored (with the model of the user's tier)."""
-        # Two statements, no transaction: the tier, then the count, the room
-        # and the messages in one atomic write (``add_counted``). A webhook
-        # changing the tier between the two is one that came a moment later.
+        # One statement, no transaction: the count, the room and the
+        # messages in one atomic write (``add_counted``), after the tier's
+        # read when the caller did not bring it. A webhook changing the tier
+        # meanwhile is one that came a moment later.
         async with self._uow(autocommit=True) as uow:
-            allowance = await self._quota.allowance_within(uow, user_id, now)
+            allowance = (
+                await self._quota.allowance_within(uow, user_id, now)
+                if tier is None
+                else self._quota.allowance_for(tier, now)
+            )
             model = self._reply_models.get(allowance.tier)
             if model is not None:
                 # The tier is known here at no cost: the worker asks this model.

@@ -98,7 +98,10 @@ class QuotaService:
     ) -> Allowance:
         """What the user's tier allows on ``now``'s day, for a count the
         caller makes (``MessageRepository.add_counted``)."""
-        tier = await self._tiers.tier_within(uow, user_id)
+        return self.allowance_for(await self._tiers.tier_within(uow, user_id), now)
+
+    def allowance_for(self, tier: Tier, now: datetime) -> Allowance:
+        """What ``tier`` allows on ``now``'s day."""
         return Allowance(
             tier=tier,
             day=utc_day(now),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from gemini_core.model import Subscription, Tier
+from gemini_core.model import Subscription, Tier, User
 from gemini_core.ports import Clock, UnitOfWork, UnitOfWorkFactory
 
 
@@ -37,3 +37,8 @@ class TierService:
     def tier_of(self, subscription: Subscription) -> Tier:
         """The tier ``subscription`` grants now (a past-due one keeps Pro for a grace period)."""
         return subscription.tier(self._clock.now())
+
+    def tier_of_user(self, user: User) -> Tier:
+        """The tier ``user`` is on now, from the subscription read with them
+        (the cached user carries it): no read here."""
+        return user.tier(self._clock.now())

@@ -11,12 +11,20 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.sqlalchemy.repositories.dialect import dialect_insert
-from adapters.sqlalchemy.tables import users
+from adapters.sqlalchemy.tables import subscriptions, users
 from gemini_core.errors import MobileTaken
-from gemini_core.model import User
+from gemini_core.model import SubscriptionStatus, User
 
+# A user with what their subscription says of the tier (none without one):
+# the cached user carries it, so a prompt reads no subscription.
+_WITH_TIER = sa.select(
+    users,
+    subscriptions.c.status.label("subscription_status"),
+    subscriptions.c.current_period_end.label("subscription_period_end"),
+).select_from(users.outerjoin(subscriptions, subscriptions.c.user_id == users.c.id))
 # Read on every request whose user is not cached: built once.
-_GET = users.select().where(users.c.id == sa.bindparam("user_id"))
+_GET = _WITH_TIER.where(users.c.id == sa.bindparam("user_id"))
+_GET_BY_MOBILE = _WITH_TIER.where(users.c.mobile_number == sa.bindparam("mobile_number"))
 
 
 def _user(row: RowMapping) -> User:
@@ -30,6 +38,8 @@ def _user(row: RowMapping) -> User:
         created_at=row["created_at"],
         pending_password_hash=row["pending_password_hash"],
         mobile_verified_at=row["mobile_verified_at"],
+        subscription_status=SubscriptionStatus(row["subscription_status"] or "none"),
+        subscription_period_end=row["subscription_period_end"],
     )
 
 
@@ -62,8 +72,7 @@ class SqlUserRepository:
         return _user(row._mapping) if row else None
 
     async def get_by_mobile(self, mobile_number: str) -> User | None:
-        stmt = users.select().where(users.c.mobile_number == mobile_number)
-        row = (await self._conn.execute(stmt)).first()
+        row = (await self._conn.execute(_GET_BY_MOBILE, {"mobile_number": mobile_number})).first()
         return _user(row._mapping) if row else None
 
     async def set_password(

@@ -32,7 +32,7 @@ from entrypoints.http.schemas import (
 )
 from gemini_core.errors import ValidationFailed
 from gemini_core.model import Message, User
-from gemini_core.services import ChatService, EventStreams, ReplyVersions
+from gemini_core.services import ChatService, EventStreams, ReplyVersions, TierService
 from gemini_core.services.streams import EVENT_ID_PATTERN
 
 ROOM_MESSAGES = 50  # the latest messages a room's view shows
@@ -213,9 +213,10 @@ class ChatroomController(Controller):
         responses=errors(400, 401, 404, 413, 429, 503),
     )
     async def send(
-        self, room_id: str, data: MessageIn, chat: ChatService, user: User
+        self, room_id: str, data: MessageIn, chat: ChatService, tiers: TierService, user: User
     ) -> Response[Envelope[PromptData]]:
-        accepted = await chat.send_prompt(user.id, parse_id(room_id), data.content)
+        tier = tiers.tier_of_user(user)
+        accepted = await chat.send_prompt(user.id, parse_id(room_id), data.content, tier=tier)
         headers = accepted_prompt_headers(accepted.quota, accepted.quota_resets_in)
         body = ok(
             PromptData(message=MessageOut.of(accepted.message), reply=MessageOut.of(accepted.reply))

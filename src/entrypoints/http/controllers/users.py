@@ -25,5 +25,5 @@ class UserController(Controller):
         responses=errors(401, 503),
     )
     async def me(self, tiers: TierService, user: User) -> Envelope[UserData]:
-        tier = await tiers.tier(user.id)
-        return ok(UserData(user=UserOut.of(user, tier.value)))
+        # The cached user carries the tier; webhooks hold the entry.
+        return ok(UserData(user=UserOut.of(user, tiers.tier_of_user(user).value)))
