@@ -244,7 +244,7 @@ class ChatService:
         text = clean_text(content, "content", CONTENT_MAX, strip=False)
         now = self._clock.now()
         prompt, reply = prompt_and_reply(user_id, room_id, text, now)
-        quota, reply = await self._store_prompt(user_id, room_id, prompt, reply, now, tier)
+        quota, reply = await self._store_prompt(prompt, reply, now, tier)
         await self._invalidate(user_id)
         await self._events.publish_all(
             [
@@ -262,16 +262,11 @@ class ChatService:
         return PromptAccepted(message=prompt, reply=reply, quota=quota, quota_resets_in=resets_in)
 
     async def _store_prompt(
-        self,
-        user_id: uuid.UUID,
-        room_id: uuid.UUID,
-        prompt: Message,
-        reply: Message,
-        now: datetime,
-        tier: Tier | None,
+        self, prompt: Message, reply: Message, now: datetime, tier: Tier | None
     ) -> tuple[Quota, Message]:
         """The quota after counting the prompt, and the pending reply as
         stored (with the model of the user's tier)."""
+        user_id = prompt.user_id
         # One statement, no transaction: the count, the room and the
         # messages in one atomic write (``add_counted``), after the tier's
         # read when the caller did not bring it. A webhook changing the tier
@@ -282,10 +277,8 @@ class ChatService:
                 if tier is None
                 else self._quota.allowance_for(tier, now)
             )
-            model = self._reply_models.get(allowance.tier)
-            if model is not None:
-                # The tier is known here at no cost: the worker asks this model.
-                reply = msgspec.structs.replace(reply, model=model)
+            if (model := self._reply_models.get(allowance.tier)) is not None:
+                reply = msgspec.structs.replace(reply, model=model)  # the worker asks it
             counted = await uow.messages.add_counted(
                 prompt,
                 reply,
