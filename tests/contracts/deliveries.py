@@ -1,6 +1,6 @@
-"""Contract of ``MessageRepository.claim_delivery``: the claim of
-``start_delivery`` with the reply's room and history, as the separate reads
-would answer them.
+"""Contract of ``MessageRepository.claim_delivery``: one more delivery of
+a pending reply counted, with the reply's room and history as the separate
+reads would answer them.
 
 Mixed into the message repository suites; subclasses provide ``uow_factory``.
 """

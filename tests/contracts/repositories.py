@@ -401,7 +401,7 @@ class MessageRepositoryContract(FinishCountsTokensContract):
             stored = await uow.messages.get(reply.id)
             assert stored is not None and stored.status is MessageStatus.COMPLETED
             assert stored.content in "abc" and stored.output_tokens == 2
-            assert await uow.messages.start_delivery(reply.id) is None
+            assert await uow.messages.claim_delivery(reply.id, 10) is None
 
     async def test_deliveries_are_counted_while_pending(
         self, uow_factory: UnitOfWorkFactory
@@ -415,9 +415,9 @@ class MessageRepositoryContract(FinishCountsTokensContract):
             await uow.commit()
         for expected in (1, 2):
             async with uow_factory() as uow:
-                started = await uow.messages.start_delivery(reply.id)
+                started = await uow.messages.claim_delivery(reply.id, 10)
                 await uow.commit()
-            assert started is not None and started.deliveries == expected
+            assert started is not None and started.reply.deliveries == expected
 
     async def test_stale_pending_is_the_old_pending_replies(
         self, uow_factory: UnitOfWorkFactory

@@ -208,7 +208,7 @@ async def test_a_reply_delivered_too_often_fails_without_the_model(harness: Harn
     reply = await harness.prompt()
     async with harness.uow() as uow:
         for _ in range(3):
-            await uow.messages.start_delivery(reply.id)
+            await uow.messages.claim_delivery(reply.id, 10)
         await uow.commit()
     await harness.service.generate(reply.id)
     stored = await harness.stored(reply)

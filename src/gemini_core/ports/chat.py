@@ -168,13 +168,9 @@ class MessageRepository(Protocol):
         short statement at a time (the export)."""
         ...
 
-    async def start_delivery(self, message_id: uuid.UUID) -> Message | None:
-        """Count one delivery of a pending reply and return it; None when the
-        reply is gone or already final."""
-        ...
-
     async def claim_delivery(self, message_id: uuid.UUID, history_limit: int) -> Delivery | None:
-        """``start_delivery``, with the reply's room (``ChatroomRepository.get``
+        """Count one delivery of a pending reply and return it (its
+        ``deliveries`` counted), with the reply's room (``ChatroomRepository.get``
         for the reply's user) and up to ``history_limit`` messages before it
         (``list_page`` before the reply), read in as few statements as the
         database allows (one on PostgreSQL); None when the reply is gone or

@@ -14,7 +14,7 @@ from adapters.sqlalchemy.repositories.deliveries import claim_delivery
 from adapters.sqlalchemy.repositories.reply_tokens import finish_counting_tokens
 from adapters.sqlalchemy.repositories.room_pages import read_room_page
 from adapters.sqlalchemy.repositories.rows import message_of_row, row_of_message
-from adapters.sqlalchemy.repositories.statements import PAGE, PAGE_BEFORE, PENDING, START_DELIVERY
+from adapters.sqlalchemy.repositories.statements import PAGE, PAGE_BEFORE, PENDING
 from adapters.sqlalchemy.tables import messages
 from adapters.sqlalchemy.tables import messages as messages_table
 from gemini_core.model import Message, MessageStatus, Role
@@ -100,10 +100,6 @@ class SqlMessageRepository:
         params = {"chatroom_id": chatroom_id, "limit": limit, "after": after}
         stmt = _FORWARD if after is None else _FORWARD_AFTER
         return [message_of_row(row._mapping) for row in await self._conn.execute(stmt, params)]
-
-    async def start_delivery(self, message_id: uuid.UUID) -> Message | None:
-        row = (await self._conn.execute(START_DELIVERY, {"message_id": message_id})).first()
-        return message_of_row(row._mapping) if row else None
 
     async def claim_delivery(self, message_id: uuid.UUID, history_limit: int) -> Delivery | None:
         return await claim_delivery(self._conn, message_id, history_limit)
