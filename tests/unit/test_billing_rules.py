@@ -10,6 +10,7 @@ each event id is applied at most once.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import uuid
 from collections.abc import AsyncIterator
@@ -102,9 +103,14 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
-@pytest.fixture
-async def billing(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Billing]:
+@contextlib.asynccontextmanager
+async def billing_with(
+    tmp_path: Path, clock: FakeClock, user_cache: UserCache | None = None
+) -> AsyncIterator[Billing]:
+    """The services on the embedded default, with a scripted provider (and
+    ``user_cache`` in place of the default one, if given)."""
     provider = FakeBillingGateway()
+    overrides = {} if user_cache is None else {"user_cache": user_cache}
     async with bootstrap(
         make_settings(tmp_path),
         clock=clock,
@@ -112,8 +118,15 @@ async def billing(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Billing]:
         hasher=cheap_hasher(),
         queue=RecordingQueue(),
         billing=provider,
+        **overrides,
     ) as container:
         yield Billing(container, provider, await add_user(container))
+
+
+@pytest.fixture
+async def billing(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Billing]:
+    async with billing_with(tmp_path, clock) as billing:
+        yield billing
 
 
 # -- the tier follows the status ---------------------------------------------
@@ -311,18 +324,8 @@ class UnreachableHolds:
 async def test_a_cache_that_cannot_be_held_fails_the_event_and_the_retry_applies(
     tmp_path: Path, clock: FakeClock
 ) -> None:
-    provider = FakeBillingGateway()
     cache = UnreachableHolds(InMemoryUserCache(clock))
-    async with bootstrap(
-        make_settings(tmp_path),
-        clock=clock,
-        hasher=cheap_hasher(),
-        queue=RecordingQueue(),
-        model=ScriptedModel(),
-        billing=provider,
-        user_cache=cache,
-    ) as container:
-        billing = Billing(container, provider, await add_user(container))
+    async with billing_with(tmp_path, clock, cache) as billing:
         assert await cached_tier(billing) is Tier.BASIC
         event = billing.event(billing.subscription(SubscriptionStatus.ACTIVE))
         with pytest.raises(ServiceUnavailable):

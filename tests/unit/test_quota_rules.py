@@ -81,6 +81,15 @@ async def make_pro(container: Container, user: User) -> None:
     )
 
 
+async def spent_room(container: Container, user: User) -> Chatroom:
+    """A room of the user's, after the user sent today's five Basic prompts there."""
+    chat = container.resolve(ChatService)
+    room = await chat.create_room(user.id, "r")
+    for n in range(5):
+        await chat.send_prompt(user.id, room.id, f"p{n}")
+    return room
+
+
 async def used_today(container: Container, user: User) -> int:
     return (await container.resolve(QuotaService).usage(user.id)).used
 
@@ -198,9 +207,7 @@ async def test_a_prompt_counts_under_the_tier_its_caller_brings(
     # The API brings the cached user's tier, so a prompt reads no
     # subscription; without one the stored subscription decides.
     chat = container.resolve(ChatService)
-    room = await chat.create_room(user.id, "r")
-    for n in range(5):
-        await chat.send_prompt(user.id, room.id, f"p{n}")
+    room = await spent_room(container, user)
     with pytest.raises(QuotaExceeded):
         await chat.send_prompt(user.id, room.id, "read: basic", tier=None)
     with pytest.raises(QuotaExceeded):
@@ -286,9 +293,7 @@ async def test_a_prompt_to_a_missing_room_is_not_counted(container: Container, u
 
 async def test_a_refused_prompt_stores_nothing(container: Container, user: User) -> None:
     chat = container.resolve(ChatService)
-    room: Chatroom = await chat.create_room(user.id, "r")
-    for n in range(5):
-        await chat.send_prompt(user.id, room.id, f"p{n}")
+    room = await spent_room(container, user)
 
     with pytest.raises(QuotaExceeded):
         await chat.send_prompt(user.id, room.id, "one too many")
@@ -303,9 +308,7 @@ async def test_no_prompts_left_is_quota_exceeded_whichever_room_is_named(
     container: Container, user: User
 ) -> None:
     chat = container.resolve(ChatService)
-    room = await chat.create_room(user.id, "r")
-    for n in range(5):
-        await chat.send_prompt(user.id, room.id, f"p{n}")
+    await spent_room(container, user)
     stranger = await add_user(container, "+919876500001")
     theirs = await chat.create_room(stranger.id, "theirs")
 

@@ -26,11 +26,11 @@ from gemini_core.ports import (
     BillingGateway,
     CheckoutSession,
     Clock,
-    SubscriptionSnapshot,
     UnitOfWork,
     UnitOfWorkFactory,
     UserCache,
 )
+from gemini_core.services.subscription_order import supersedes
 
 logger = logging.getLogger(__name__)
 
@@ -58,10 +58,6 @@ CHECKOUT_KEY_WINDOW_SECONDS = 600
 # Statuses of a subscription that still exists and bills: a new checkout
 # would make a second one, so the user is sent to the portal instead.
 _BILLING_STATUSES = frozenset({SubscriptionStatus.PAST_DUE, SubscriptionStatus.UNPAID})
-# Statuses of a subscription that is over for good.
-_ENDED_STATUSES = frozenset(
-    {SubscriptionStatus.NONE, SubscriptionStatus.CANCELED, SubscriptionStatus.INCOMPLETE_EXPIRED}
-)
 
 
 class BillingService:
@@ -188,9 +184,8 @@ class BillingService:
                     return
                 changed = await self._apply(uow, gateway, event)
                 if changed is not None:
-                    # Before the commit, so no reader can cache the old tier
-                    # after it; Redis down fails the event, which the
-                    # provider retries, rather than leave a stale tier.
+                    # Before the commit, so no reader caches the old tier; Redis
+                    # down fails the event (retried) rather than leave it stale.
                     await self._user_cache.hold(changed)
                 await uow.commit()
         except UnsupportedBillingState as exc:
@@ -224,7 +219,7 @@ class BillingService:
         # so every event just re-reads it. A failure here (the provider is
         # down) raises, rolls back, and the provider retries the event.
         current = await gateway.fetch_subscription(event.subscription_id)
-        if not _supersedes(current, stored):
+        if not supersedes(current, stored):
             logger.info(
                 "webhook event %s is about ended subscription %s, not the current %s",
                 event.id,
@@ -291,16 +286,3 @@ class BillingService:
         if self._gateway is None:
             raise BillingUnavailable()
         return self._gateway
-
-
-def _supersedes(current: SubscriptionSnapshot, stored: Subscription) -> bool:
-    """Whether the provider's ``current`` state replaces what is stored.
-
-    The same subscription always does (it is the provider's latest word). A
-    different one does unless it has ended while the stored one has not: a
-    late event about a subscription the user cancelled before subscribing
-    again must not take Pro away.
-    """
-    if stored.subscription_id in (None, current.subscription_id):
-        return True
-    return not (current.status in _ENDED_STATUSES and stored.status not in _ENDED_STATUSES)
